@@ -1,0 +1,275 @@
+"""The ``omnicontact`` command: a thin shell over the library.
+
+``omnicontact ingest [FILE ...]`` reads touchpoints in omnicontact's JSON
+Lines form (the bundled sample journeys when no file is given) and prints the
+unified contacts; ``omnicontact show REF`` prints one contact in full;
+``omnicontact plugins`` lists the loaded plug-ins.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any, TextIO
+
+from omnicontact._frozen import thaw
+from omnicontact._version import __version__
+from omnicontact.errors import OmnicontactError
+from omnicontact.hub import Hub
+from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.model import Contact, Identifier
+
+__all__ = ["main"]
+
+_SAMPLE = "journeys.jsonl"
+
+
+def sample_path() -> Path:
+    """Return the path of the bundled sample journeys (``examples/journeys.jsonl``)."""
+    bundled = resources.files("omnicontact").joinpath("_data", _SAMPLE)
+    if bundled.is_file():
+        return Path(str(bundled))
+    checkout = Path(__file__).resolve().parents[2] / "examples" / _SAMPLE
+    if checkout.is_file():
+        return checkout
+    raise FileNotFoundError("the sample journeys are not installed; pass a file")
+
+
+def _records(paths: Sequence[str]) -> Iterator[tuple[str, int, Any]]:
+    """Yield ``(file, line number, parsed record or a Rejection-worthy error)``."""
+    for name in paths:
+        stream: TextIO
+        if name == "-":
+            stream = sys.stdin
+            yield from _lines("<stdin>", stream)
+        else:
+            with open(name, encoding="utf-8") as stream:
+                yield from _lines(name, stream)
+
+
+def _lines(name: str, stream: TextIO) -> Iterator[tuple[str, int, Any]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            yield name, number, json.loads(line)
+        except json.JSONDecodeError:
+            yield name, number, _BadLine(line)
+
+
+class _BadLine:
+    __slots__ = ("text",)
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str, int, Rejection]]]:
+    """Ingest JSON Lines files; return the report and where each rejection came from."""
+    report = IngestReport()
+    where: list[tuple[str, int, Rejection]] = []
+    batch: list[Any] = []
+    origin: list[tuple[str, int]] = []
+
+    def flush() -> None:
+        nonlocal report
+        if not batch:
+            return
+        part = hub.ingest(batch)
+        report += part
+        where.extend((*origin[r.position], r) for r in part.quarantined)
+        batch.clear()
+        origin.clear()
+
+    for name, number, record in _records(paths):
+        if isinstance(record, _BadLine):
+            rejection = Rejection(number, record.text, "JSONDecodeError", "line", "is not valid JSON")
+            report += IngestReport(quarantined=(rejection,))
+            where.append((name, number, rejection))
+            continue
+        batch.append(record)
+        origin.append((name, number))
+        if len(batch) >= 10_000:
+            flush()
+    flush()
+    return report, where
+
+
+def _hub(args: argparse.Namespace) -> Hub:
+    return Hub(
+        default_region=args.region,
+        default_timezone=args.timezone,
+        dayfirst=args.dayfirst,
+        load_entry_points=not args.no_plugins,
+    )
+
+
+def _contact_json(contact: Contact, *, timeline: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "contact_id": contact.contact_id,
+        "identified": contact.identified,
+        "identifiers": _grouped(contact.identifiers),
+        "traits": thaw(contact.traits),
+        "first_seen": contact.first_seen.isoformat(),
+        "last_seen": contact.last_seen.isoformat(),
+        "channels": list(contact.channels),
+        "touchpoints": len(contact.timeline),
+    }
+    if timeline:
+        out["timeline"] = [tp.to_mapping() for tp in contact.timeline]
+    else:
+        out["touchpoint_ids"] = list(contact.touchpoint_ids)
+    return out
+
+
+def _grouped(identifiers: Sequence[Identifier]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for ident in identifiers:
+        if ident.kind != "email_sha256":
+            grouped.setdefault(ident.kind, []).append(ident.value)
+    return grouped
+
+
+def _print_contact(contact: Contact, out: TextIO, *, timeline: bool) -> None:
+    traits = contact.traits
+    name = " ".join(str(traits[k]) for k in ("first_name", "last_name") if k in traits)
+    place = ", ".join(str(traits[k]) for k in ("city", "country") if k in traits)
+    label = name or ("identified" if contact.identified else "anonymous")
+    if place:
+        label += f" ({place})"
+    out.write(
+        f"{contact.contact_id}  {label}\n"
+        f"  {len(contact.timeline)} touchpoints, {contact.first_seen:%Y-%m-%d} to "
+        f"{contact.last_seen:%Y-%m-%d}, channels: {', '.join(contact.channels)}\n"
+    )
+    for kind, values in _grouped(contact.identifiers).items():
+        out.write(f"  {kind}: {', '.join(values)}\n")
+    if timeline:
+        for tp in contact.timeline:
+            out.write(f"    {tp.occurred_at:%Y-%m-%d %H:%M}Z  {tp.channel:<12} {tp.action:<20} {tp.id}\n")
+
+
+def _print_report(report: IngestReport, where: list[tuple[str, int, Rejection]], out: TextIO) -> None:
+    out.write(
+        f"ingested {report.total} records: {report.accepted} accepted, "
+        f"{report.duplicates} duplicates, {len(report.quarantined)} quarantined\n"
+    )
+    for name, number, rejection in where:
+        out.write(f"  quarantined {name}:{number}: {rejection.field}: {rejection.reason}\n")
+
+
+def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
+    hub = _hub(args)
+    report, where = _load(hub, args.files or [str(sample_path())])
+    contacts = list(hub.contacts())
+    if args.json:
+        for contact in contacts:
+            out.write(json.dumps(_contact_json(contact, timeline=False), ensure_ascii=False) + "\n")
+        for name, number, rejection in where:
+            out.write(json.dumps({"quarantined": f"{name}:{number}", "field": rejection.field,
+                                  "reason": rejection.reason}) + "\n")
+        return 0
+    _print_report(report, where, out)
+    identified = sum(c.identified for c in contacts)
+    out.write(f"{len(contacts)} contacts ({identified} identified, "
+              f"{len(contacts) - identified} anonymous)\n\n")
+    for contact in contacts:
+        _print_contact(contact, out, timeline=False)
+    return 0
+
+
+def _parse_ref(text: str) -> Identifier | str:
+    kind, sep, value = text.partition("=")
+    return Identifier(kind, value) if sep else text
+
+
+def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
+    hub = _hub(args)
+    _load(hub, args.files or [str(sample_path())])
+    contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
+    if args.json:
+        out.write(json.dumps(_contact_json(contact, timeline=True), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_contact(contact, out, timeline=True)
+    return 0
+
+
+def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
+    hub = Hub(load_entry_points=not args.no_plugins)
+    kinds_by_plugin: dict[str, list[str]] = {}
+    for name, (kind, plugin) in hub.kinds.as_mapping().items():
+        kinds_by_plugin.setdefault(plugin, []).append(
+            f"{name}{':<qualifier>' if kind.qualified else ''} ({kind.strength.value})"
+        )
+    rows = []
+    for info in hub.plugins.info():
+        rows.append({
+            "name": info.name,
+            "builtin": info.builtin,
+            "distribution": info.distribution,
+            "version": info.version,
+            "hooks": list(info.hooks),
+            "identifier_kinds": kinds_by_plugin.get(info.name, []),
+        })
+    if args.json:
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    for row in rows:
+        origin = "built-in" if row["builtin"] else f"{row['distribution']} {row['version']}"
+        out.write(f"{row['name']}  ({origin})\n  hooks: {', '.join(row['hooks'])}\n")
+        if row["identifier_kinds"]:
+            out.write(f"  identifier kinds: {', '.join(row['identifier_kinds'])}\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``omnicontact`` command."""
+    parser = argparse.ArgumentParser(
+        prog="omnicontact", description="One unified view of each contact across every channel."
+    )
+    parser.add_argument("--version", action="version", version=f"omnicontact {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--json", action="store_true", help="print JSON instead of text")
+        p.add_argument("--no-plugins", action="store_true", help="do not load installed plug-ins")
+
+    def hub_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--region", help="default region for national phone numbers (e.g. FR)")
+        p.add_argument("--timezone", default="UTC", help="time zone of naive timestamps")
+        p.add_argument("--dayfirst", action="store_true", help="read 01/02 as 1 February")
+
+    p_ingest = sub.add_parser("ingest", help="ingest JSON Lines touchpoints and print the contacts")
+    p_ingest.add_argument("files", nargs="*", help="JSON Lines files ('-' for stdin); default: the sample")
+    common(p_ingest)
+    hub_options(p_ingest)
+    p_ingest.set_defaults(run=_cmd_ingest)
+
+    p_show = sub.add_parser("show", help="ingest, then print one contact with its timeline")
+    p_show.add_argument("ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id")
+    p_show.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    p_show.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
+    common(p_show)
+    hub_options(p_show)
+    p_show.set_defaults(run=_cmd_show)
+
+    p_plugins = sub.add_parser("plugins", help="list loaded plug-ins, their versions and hooks")
+    common(p_plugins)
+    p_plugins.set_defaults(run=_cmd_plugins)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit status (0 ok, 1 error, 2 usage)."""
+    args = build_parser().parse_args(argv)
+    stream = out or sys.stdout
+    try:
+        status: int = args.run(args, stream)
+    except (OmnicontactError, OSError) as err:
+        sys.stderr.write(f"omnicontact: error: {err}\n")
+        return 1
+    return status

@@ -1,0 +1,104 @@
+"""The hook specifications: the plug-in author's reference.
+
+Three kinds of hook, and the name says which:
+
+- *contributions* ``register_<plural>()`` return a list of objects;
+- *decisions* are ``firstresult`` and return ``X | None`` (none yet);
+- *notifications* are past participles and return ``None``; they are called
+  after the hub's state is consistent, so a failing plug-in never leaves it
+  half-written.
+
+Implement a hook with :data:`hookimpl`; call hooks with keyword arguments.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from omnicontact.hub import Hub
+    from omnicontact.ingest import Rejection
+    from omnicontact.normalize.kinds import IdentifierKind
+
+__all__ = [
+    "contact_merged",
+    "contact_split",
+    "hookimpl",
+    "hookspec",
+    "register_identifier_kinds",
+    "touchpoint_rejected",
+]
+
+PROJECT_NAME = "omnicontact"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+"""Marker for hook specifications (used by omnicontact itself)."""
+
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
+"""Marker for hook implementations: decorate your plug-in's functions with it."""
+
+
+# --------------------------------------------------------------------------
+# contributions
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def register_identifier_kinds() -> list[IdentifierKind]:  # type: ignore[empty-body]
+    """Contribute identifier kinds: their names, strengths and normalizers.
+
+    Called once when a :class:`~omnicontact.Hub` is created. A kind with the
+    name of a built-in one replaces it; two plug-ins contributing the same
+    name is an error.
+
+    :returns: a list of :class:`~omnicontact.IdentifierKind`.
+
+    .. versionadded:: 0.1
+    """
+
+
+# --------------------------------------------------------------------------
+# notifications
+# --------------------------------------------------------------------------
+
+
+@hookspec
+def contact_merged(hub: Hub, contact_id: str, merged_ids: tuple[str, ...]) -> None:
+    """Contacts were merged into one.
+
+    :param hub: the hub where it happened.
+    :param contact_id: the surviving contact's id (the oldest of them).
+    :param merged_ids: the ids that merged into it; they stay valid aliases.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def contact_split(hub: Hub, contact_id: str, into_ids: tuple[str, ...]) -> None:
+    """A contact was divided into several.
+
+    Happens when new evidence shows that one contact held several people (for
+    example a shared device once both users identified with different e-mails).
+
+    :param hub: the hub where it happened.
+    :param contact_id: the id of the contact that was divided.
+    :param into_ids: the ids of the contacts it became; ``contact_id`` is one of
+        them when its oldest touchpoint stayed.
+
+    .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def touchpoint_rejected(hub: Hub, rejection: Rejection) -> None:
+    """A record was put in quarantine instead of the log during batch ingestion.
+
+    :param hub: the hub that rejected it.
+    :param rejection: the record, where it was in the batch, and why; the
+        reason names the field and rule, never the personal value.
+
+    .. versionadded:: 0.1
+    """

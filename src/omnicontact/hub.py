@@ -1,0 +1,466 @@
+"""The :class:`Hub`: the one entry point that wires store, plug-ins and pipeline."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import Any, Literal
+
+import attrs
+from dateutil import tz as dateutil_tz
+
+from omnicontact.errors import (
+    AmbiguousIdentifierError,
+    ConfigurationError,
+    ConflictError,
+    ContactNotFoundError,
+    FutureTimestampWarning,
+    InvalidTimestampError,
+    InvalidTouchpointError,
+    PluginError,
+    TouchpointNotFoundError,
+)
+from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.matching.graph import Change, IdentityGraph
+from omnicontact.model import Contact, Identifier, Touchpoint
+from omnicontact.normalize.kinds import KindRegistry, NormalizeContext, Strength
+from omnicontact.normalize.normalizer import TouchpointNormalizer
+from omnicontact.normalize.traits import normalize_country
+from omnicontact.plugins import Plugins
+from omnicontact.store.base import Store
+from omnicontact.store.memory import MemoryStore
+
+__all__ = ["FuturePolicy", "Hub", "HubStats", "Receipt"]
+
+FuturePolicy = Literal["reject", "warn", "accept"]
+"""What the hub does with a touchpoint that happened too far in the future."""
+
+
+@attrs.frozen
+class Receipt:
+    """What :meth:`Hub.add` did with one touchpoint.
+
+    :param touchpoint: the touchpoint as the log holds it (normalized).
+    :param contact_id: the contact it belongs to now.
+    :param duplicate: whether the log already held it (nothing changed).
+    """
+
+    touchpoint: Touchpoint
+    contact_id: str
+    duplicate: bool
+
+
+@attrs.frozen
+class HubStats:
+    """Counts describing a hub, for monitoring."""
+
+    touchpoints: int
+    contacts: int
+    quarantined: int
+    cache_hits: int
+    cache_misses: int
+
+
+def _zone(value: str | tzinfo) -> tzinfo:
+    if isinstance(value, tzinfo):
+        return value
+    zone = dateutil_tz.UTC if value.upper() == "UTC" else dateutil_tz.gettz(value)
+    if zone is None:
+        raise ConfigurationError(f"default_timezone: unknown time zone {value!r}")
+    return zone
+
+
+class Hub:
+    """One unified view of every contact, fed with touchpoints.
+
+    :param default_region: ISO 3166 alpha-2 region for national phone numbers
+        when the touchpoint does not tell (no ``country`` trait or locale).
+    :param default_timezone: zone for naive timestamps (an IANA name or a
+        ``tzinfo``); UTC by default.
+    :param dayfirst: read ambiguous free-form dates day first (``01/02`` is 1 February).
+    :param casefold_email_local: case-fold the local part of e-mail addresses.
+    :param future_timestamps: ``"reject"`` (default), ``"warn"`` or ``"accept"``
+        a touchpoint that happened more than *max_future* after it was received.
+    :param max_future: the clock skew tolerated before that policy applies.
+    :param plugins: extra plug-in objects or modules to register.
+    :param load_entry_points: load installed plug-ins (entry-point group
+        ``omnicontact``); ``None`` means yes unless
+        ``OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD`` is set.
+    :param allow_plugins: when given, only installed plug-ins with these names load.
+    :param block_plugins: plug-in names never registered (built-ins included).
+    :param clock: returns the current time (tz-aware); for tests and replays.
+    :param cache_size: normalized identifiers kept in the cache.
+    :param store: where the log lives; in memory by default.
+    :raises ConfigurationError: for an unknown region, time zone or policy.
+    """
+
+    def __init__(
+        self,
+        *,
+        default_region: str | None = None,
+        default_timezone: str | tzinfo = "UTC",
+        dayfirst: bool = False,
+        casefold_email_local: bool = True,
+        future_timestamps: FuturePolicy = "reject",
+        max_future: timedelta = timedelta(days=1),
+        plugins: Iterable[object] = (),
+        load_entry_points: bool | None = None,
+        allow_plugins: Collection[str] | None = None,
+        block_plugins: Collection[str] = (),
+        clock: Callable[[], datetime] | None = None,
+        cache_size: int = 100_000,
+        store: Store | None = None,
+    ) -> None:
+        if default_region is not None:
+            try:
+                default_region = normalize_country(default_region, "default_region")
+            except InvalidTouchpointError as err:
+                raise ConfigurationError(str(err)) from None
+        if future_timestamps not in ("reject", "warn", "accept"):
+            raise ConfigurationError("future_timestamps: must be 'reject', 'warn' or 'accept'")
+        if max_future < timedelta(0):
+            raise ConfigurationError("max_future: must not be negative")
+        if cache_size < 0:
+            raise ConfigurationError("cache_size: must not be negative")
+        if store is not None and not isinstance(store, Store):
+            raise ConfigurationError("store: does not implement the Store protocol")
+        self.plugins = Plugins(
+            plugins,
+            load_entry_points=load_entry_points,
+            allow=allow_plugins,
+            block=block_plugins,
+        )
+        self.kinds = KindRegistry(
+            self.plugins.collect("register_identifier_kinds"),
+            builtin=self.plugins.builtin_names(),
+        )
+        context = NormalizeContext(
+            region=default_region,
+            timezone=_zone(default_timezone),
+            dayfirst=dayfirst,
+            casefold_email_local=casefold_email_local,
+        )
+        self._normalizer = TouchpointNormalizer(self.kinds, context, cache_size)
+        self._future_policy = future_timestamps
+        self._max_future = max_future
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._store: Store = store if store is not None else MemoryStore()
+        self._graph = IdentityGraph(kind_of=_kind_of)
+        self._strong: dict[str, bool] = {}
+        self._quarantine: list[Rejection] = []
+
+    # ------------------------------------------------------------------ writing
+
+    def add(self, touchpoint: Touchpoint) -> Receipt:
+        """Normalize *touchpoint*, append it to the log and resolve it to a contact.
+
+        Idempotent by touchpoint id: the same id with the same content again
+        changes nothing (``Receipt.duplicate``).
+
+        :raises InvalidTouchpointError: (or a subclass) when it cannot be
+            normalized; nothing is stored.
+        :raises ConflictError: when its id is in the log with other content.
+        :raises PluginError: when a notified plug-in raised; the touchpoint is stored.
+        """
+        receipt, change = self._add(touchpoint, self._now())
+        self._notify(change)
+        return receipt
+
+    def add_many(
+        self,
+        touchpoints: Iterable[Touchpoint],
+        *,
+        on_error: Literal["quarantine", "raise"] = "quarantine",
+    ) -> IngestReport:
+        """Add a batch; a touchpoint that cannot be added is quarantined with its reason.
+
+        :param on_error: ``"raise"`` stops at the first bad touchpoint instead
+            (the ones before it stay added).
+        :raises PluginError: after the whole batch, when a notified plug-in raised.
+        """
+        return self._batch(touchpoints, lambda item: item, on_error)
+
+    def ingest(
+        self,
+        records: Iterable[Mapping[str, Any] | Touchpoint],
+        *,
+        on_error: Literal["quarantine", "raise"] = "quarantine",
+    ) -> IngestReport:
+        """Add records in omnicontact's JSON form (see :meth:`Touchpoint.from_mapping`).
+
+        A record that cannot be read or normalized goes to :meth:`quarantine`
+        with its reason, and the stream goes on.
+        """
+
+        def build(record: Mapping[str, Any] | Touchpoint) -> Touchpoint:
+            if isinstance(record, Touchpoint):
+                return record
+            return Touchpoint.from_mapping(record)
+
+        return self._batch(records, build, on_error)
+
+    def _batch(
+        self,
+        records: Iterable[Any],
+        build: Callable[[Any], Touchpoint],
+        on_error: Literal["quarantine", "raise"],
+    ) -> IngestReport:
+        if on_error not in ("quarantine", "raise"):
+            raise ConfigurationError("on_error: must be 'quarantine' or 'raise'")
+        now = self._now()
+        accepted = duplicates = 0
+        rejected: list[Rejection] = []
+        plugin_failure: PluginError | None = None
+        for position, record in enumerate(records):
+            try:
+                receipt, change = self._add(build(record), now)
+            except (InvalidTouchpointError, ConflictError) as err:
+                if on_error == "raise":
+                    raise
+                rejection = Rejection(
+                    position=position,
+                    record=record,
+                    error=type(err).__name__,
+                    field=getattr(err, "field", "id"),
+                    reason=getattr(err, "rule", str(err)),
+                )
+                rejected.append(rejection)
+                self._quarantine.append(rejection)
+                plugin_failure = plugin_failure or self._notify_safely(
+                    "touchpoint_rejected", rejection=rejection
+                )
+                continue
+            if receipt.duplicate:
+                duplicates += 1
+            else:
+                accepted += 1
+            try:
+                self._notify(change)
+            except PluginError as err:
+                plugin_failure = plugin_failure or err
+        if plugin_failure is not None:
+            raise plugin_failure
+        return IngestReport(accepted, duplicates, tuple(rejected))
+
+    def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[Receipt, Change | None]:
+        if not isinstance(touchpoint, Touchpoint):
+            raise InvalidTouchpointError(
+                "touchpoint", "must be a Touchpoint (use Hub.ingest for JSON mappings)"
+            )
+        normalized = self._normalizer.touchpoint(touchpoint, now)
+        self._check_future(normalized)
+        store = self._store
+        existing = store.position_of(normalized.id)
+        if existing is not None:
+            stored = store.at(existing)
+            if not stored.same_content(normalized):
+                raise ConflictError(
+                    "id: a touchpoint with this id is already in the log with other content"
+                )
+            return Receipt(stored, self._contact_id_at(existing, stored), True), None
+        strong, weak = self._split(normalized.identifiers)
+        position = store.append(normalized)
+        change = self._graph.add(position, (normalized.occurred_at, normalized.id), strong, weak)
+        contact_id = self._graph.contact_id_of(position, (strong or weak or [None])[0])
+        return Receipt(normalized, contact_id, False), change
+
+    def _split(self, identifiers: tuple[Identifier, ...]) -> tuple[list[Identifier], list[Identifier]]:
+        strong: list[Identifier] = []
+        weak: list[Identifier] = []
+        cache = self._strong
+        for ident in identifiers:
+            is_strong = cache.get(ident.kind)
+            if is_strong is None:
+                is_strong = cache[ident.kind] = self.kinds.strength(ident.kind) is Strength.STRONG
+            (strong if is_strong else weak).append(ident)
+        return strong, weak
+
+    def _check_future(self, touchpoint: Touchpoint) -> None:
+        if self._future_policy == "accept":
+            return
+        reference = touchpoint.received_at
+        assert reference is not None
+        if touchpoint.occurred_at - reference <= self._max_future:
+            return
+        rule = f"is more than {self._max_future} after the touchpoint was received"
+        if self._future_policy == "reject":
+            raise InvalidTimestampError("occurred_at", rule)
+        warnings.warn(FutureTimestampWarning(f"occurred_at: {rule}"), stacklevel=4)
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        if now.tzinfo is None:
+            raise ConfigurationError("clock: must return a timezone-aware datetime")
+        return now.astimezone(timezone.utc)
+
+    def _notify(self, change: Change | None) -> None:
+        if change is None:
+            return
+        failure: PluginError | None = None
+        for contact_id, merged_ids in change.merged:
+            failure = failure or self._notify_safely(
+                "contact_merged", hub=self, contact_id=contact_id, merged_ids=merged_ids
+            )
+        for contact_id, into_ids in change.split:
+            failure = failure or self._notify_safely(
+                "contact_split", hub=self, contact_id=contact_id, into_ids=into_ids
+            )
+        if failure is not None:
+            raise failure
+
+    def _notify_safely(self, hook: str, **kwargs: Any) -> PluginError | None:
+        kwargs.setdefault("hub", self)
+        try:
+            self.plugins.notify(hook, **kwargs)
+        except PluginError as err:
+            return err
+        return None
+
+    # ------------------------------------------------------------------ reading
+
+    def normalize(self, identifier: Identifier, *, region: str | None = None) -> Identifier:
+        """Return *identifier* normalized under this hub's policies.
+
+        :raises InvalidIdentifierError: when its kind rejects the value.
+        """
+        return self._normalizer.lookup(identifier, region)
+
+    def contact(self, ref: Identifier | str) -> Contact:
+        """Return the contact for an identifier (normalized first) or a contact id or alias.
+
+        :raises ContactNotFoundError: when no contact matches.
+        :raises AmbiguousIdentifierError: when a weak identifier is on several contacts.
+        :raises InvalidIdentifierError: when the identifier cannot be normalized.
+        """
+        found = self.find(ref)
+        if found is None:
+            what = "contact id" if isinstance(ref, str) else f"{ref.kind} identifier"
+            raise ContactNotFoundError(f"no contact has this {what}")
+        return found
+
+    def find(self, ref: Identifier | str) -> Contact | None:
+        """Like :meth:`contact`, but return ``None`` when nothing matches."""
+        if isinstance(ref, str):
+            positions = self._graph.positions(ref)
+            if positions is not None:
+                return self._build(ref, positions)
+            anchor = self._graph.anchor_of(ref)
+            return None if anchor is None else self.contact_of(anchor)
+        if not isinstance(ref, Identifier):
+            raise TypeError("ref must be an Identifier or a contact id")
+        normalized = self.normalize(ref)
+        if self.kinds.strength(normalized.kind) is Strength.STRONG:
+            positions = self._graph.group_of_identifier(normalized)
+            if positions is None:
+                return None
+            return self._build(self._contact_id_at(positions[0]), positions)
+        matches = self._contacts_with(normalized)
+        if len(matches) > 1:
+            raise AmbiguousIdentifierError(
+                f"{normalized.kind} identifier is on {len(matches)} contacts; use contacts_with()"
+            )
+        return matches[0] if matches else None
+
+    def contacts_with(self, identifier: Identifier) -> tuple[Contact, ...]:
+        """Return every contact that carries *identifier* (normalized first), oldest first."""
+        return self._contacts_with(self.normalize(identifier))
+
+    def _contacts_with(self, normalized: Identifier) -> tuple[Contact, ...]:
+        found = []
+        for contact_id in self._graph.candidate_contacts(normalized):
+            positions = self._graph.positions(contact_id)
+            assert positions is not None
+            contact = self._build(contact_id, positions)
+            if normalized in contact.identifiers:
+                found.append(contact)
+        return tuple(sorted(found, key=lambda c: (c.first_seen, c.timeline[0].id)))
+
+    def contact_of(self, touchpoint_id: str) -> Contact:
+        """Return the contact the touchpoint with this id resolved to.
+
+        :raises TouchpointNotFoundError: when no touchpoint has this id.
+        """
+        position = self._store.position_of(touchpoint_id)
+        if position is None:
+            raise TouchpointNotFoundError("no touchpoint with this id is in the log")
+        contact_id = self._contact_id_at(position)
+        positions = self._graph.positions(contact_id)
+        assert positions is not None
+        return self._build(contact_id, positions)
+
+    def contacts(self) -> Iterator[Contact]:
+        """Iterate every contact, oldest (by first touchpoint) first."""
+        built = []
+        for contact_id in self._graph.contact_ids():
+            positions = self._graph.positions(contact_id)
+            if positions is not None:
+                built.append(self._build(contact_id, positions))
+        built.sort(key=lambda c: (c.first_seen, c.timeline[0].id))
+        return iter(built)
+
+    def touchpoint(self, touchpoint_id: str) -> Touchpoint:
+        """Return the touchpoint with this id as the log holds it (normalized).
+
+        :raises TouchpointNotFoundError: when no touchpoint has this id.
+        """
+        position = self._store.position_of(touchpoint_id)
+        if position is None:
+            raise TouchpointNotFoundError("no touchpoint with this id is in the log")
+        return self._store.at(position)
+
+    def touchpoints(self) -> Iterator[Touchpoint]:
+        """Iterate the log in arrival order."""
+        return iter(self._store)
+
+    def quarantine(self) -> tuple[Rejection, ...]:
+        """Return the records rejected by batch ingestion, oldest first."""
+        return tuple(self._quarantine)
+
+    def drain_quarantine(self) -> tuple[Rejection, ...]:
+        """Return and forget the quarantined records (to fix and ingest again)."""
+        drained, self._quarantine = tuple(self._quarantine), []
+        return drained
+
+    def stats(self) -> HubStats:
+        """Return counts of touchpoints, contacts, quarantine and cache use."""
+        return HubStats(
+            touchpoints=len(self._store),
+            contacts=len(self._graph),
+            quarantined=len(self._quarantine),
+            cache_hits=self._normalizer.hits,
+            cache_misses=self._normalizer.misses,
+        )
+
+    def __repr__(self) -> str:
+        return f"Hub(touchpoints={len(self._store)}, contacts={len(self._graph)})"
+
+    # ------------------------------------------------------------------ building
+
+    def _contact_id_at(self, position: int, touchpoint: Touchpoint | None = None) -> str:
+        tp = touchpoint or self._store.at(position)
+        strong, weak = self._split(tp.identifiers)
+        return self._graph.contact_id_of(position, (strong or weak or [None])[0])
+
+    def _build(self, contact_id: str, positions: list[int]) -> Contact:
+        store = self._store
+        timeline = sorted((store.at(p) for p in positions), key=lambda tp: (tp.occurred_at, tp.id))
+        identifiers: set[Identifier] = set()
+        traits: dict[str, Any] = {}
+        for tp in timeline:
+            identifiers.update(tp.identifiers)
+            traits.update(tp.traits)
+        identified = any(self._split((ident,))[0] for ident in identifiers)
+        return Contact(
+            contact_id=contact_id,
+            identifiers=identifiers,
+            traits=traits,
+            timeline=timeline,
+            identified=identified,
+        )
+
+
+def _kind_of(identifier: object) -> str:
+    assert isinstance(identifier, Identifier)
+    return identifier.kind
+

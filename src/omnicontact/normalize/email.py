@@ -1,0 +1,98 @@
+"""E-mail addresses: validated with email-validator, never with DNS.
+
+Policy (see ``docs/normalization.md``): trimmed; NFC; control and invisible
+characters rejected; the domain lower-cased and IDNA-mapped to its Unicode
+form (``xn--bcher-kva.de`` and ``Bücher.de`` are equal); the local part
+case-folded by default (``Hub(casefold_email_local=False)`` keeps its case).
+No provider-specific rewriting (dots and ``+tags`` are kept).
+
+An e-mail also implies its SHA-256 (``email_sha256``), the form ad platforms
+exchange, so hashed audiences link to the same contact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from email_validator import EmailNotValidError, validate_email
+
+from omnicontact.errors import InvalidIdentifierError
+from omnicontact.hookspecs import hookimpl
+from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+
+__all__ = ["normalize_email", "normalize_email_sha256", "register_identifier_kinds"]
+
+_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def normalize_email(value: str, context: NormalizeContext) -> str:
+    """Return the normalized form of an e-mail address.
+
+    :raises InvalidIdentifierError: naming the rule broken, never the address.
+    """
+    text = value.strip()
+    if not text:
+        raise InvalidIdentifierError("email", "must not be empty")
+    if _INVISIBLE_RE.search(text):
+        raise InvalidIdentifierError("email", "must not contain control or invisible characters")
+    text = unicodedata.normalize("NFC", text)
+    try:
+        result = validate_email(
+            text,
+            check_deliverability=False,
+            allow_smtputf8=True,
+            allow_quoted_local=False,
+            allow_domain_literal=False,
+            allow_display_name=False,
+        )
+    except EmailNotValidError as err:
+        raise InvalidIdentifierError("email", _safe_reason(str(err), text)) from None
+    local = result.local_part
+    if context.casefold_email_local:
+        local = unicodedata.normalize("NFC", local.casefold())
+    return f"{local}@{result.domain}"
+
+
+def _safe_reason(message: str, value: str) -> str:
+    """Return email-validator's reason unless it quotes any part of the value."""
+    parts = {value, *value.split("@")} - {""}
+    if any(len(part) > 2 and part.lower() in message.lower() for part in parts):
+        return "is not a valid e-mail address"
+    return f"is not a valid e-mail address ({message.rstrip('.')})"
+
+
+def normalize_email_sha256(value: str, context: NormalizeContext) -> str:
+    """Return a SHA-256 hex digest of an e-mail, lower-cased; it must be 64 hex digits."""
+    text = value.strip().lower()
+    if not _SHA256_RE.match(text):
+        raise InvalidIdentifierError("email_sha256", "must be 64 hexadecimal digits")
+    return text
+
+
+def email_sha256(normalized: str) -> Iterable[tuple[str, str]]:
+    """Derive the ``email_sha256`` identifier from a normalized e-mail."""
+    return (("email_sha256", hashlib.sha256(normalized.encode("utf-8")).hexdigest()),)
+
+
+@hookimpl
+def register_identifier_kinds() -> list[IdentifierKind]:
+    """Contribute ``email`` and ``email_sha256``."""
+    return [
+        IdentifierKind(
+            name="email",
+            strength=Strength.STRONG,
+            normalize=normalize_email,
+            description="e-mail address; local part case-folded, domain IDNA-mapped",
+            derive=email_sha256,
+        ),
+        IdentifierKind(
+            name="email_sha256",
+            strength=Strength.STRONG,
+            normalize=normalize_email_sha256,
+            description="SHA-256 of a normalized e-mail address, 64 lower-case hex digits",
+        ),
+    ]

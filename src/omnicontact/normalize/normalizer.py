@@ -1,0 +1,106 @@
+"""Turning a touchpoint as received into the canonical form the log keeps."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import datetime, timezone
+
+import attrs
+
+from omnicontact.errors import InvalidIdentifierError
+from omnicontact.model import Identifier, Touchpoint
+from omnicontact.normalize.dates import normalize_datetime
+from omnicontact.normalize.kinds import KindRegistry, NormalizeContext
+from omnicontact.normalize.traits import normalize_traits, region_hint
+
+__all__ = ["TouchpointNormalizer"]
+
+
+class TouchpointNormalizer:
+    """Normalizes identifiers, timestamps and traits under one hub's policies.
+
+    Normalized identifiers are kept in a bounded LRU cache keyed by kind and
+    raw value (and region, for kinds whose result depends on it): real streams
+    repeat identifiers, and the cache also makes repeated identifiers share one
+    object in memory.
+
+    :param kinds: the registered identifier kinds.
+    :param context: the hub's defaults (region, time zone, day order, e-mail case).
+    :param cache_size: entries kept; 0 disables the cache.
+    """
+
+    __slots__ = ("_cache", "cache_size", "context", "hits", "kinds", "misses")
+
+    def __init__(self, kinds: KindRegistry, context: NormalizeContext, cache_size: int = 100_000):
+        self.kinds = kinds
+        self.context = context
+        self.cache_size = cache_size
+        self._cache: OrderedDict[tuple[str, str, str | None], tuple[Identifier, ...]] = OrderedDict()
+        self.hits = 0
+        self.misses = 0
+
+    def identifier(self, identifier: Identifier, region: str | None = None) -> tuple[Identifier, ...]:
+        """Return *identifier* normalized, followed by the identifiers it implies.
+
+        :raises InvalidIdentifierError: when its kind rejects the value.
+        :raises UnknownIdentifierKindError: when no plug-in registers its kind.
+        """
+        kind = self.kinds.get(identifier.kind)
+        key = (identifier.kind, identifier.value, region if kind.context_sensitive else None)
+        cache = self._cache
+        cached = cache.get(key)
+        if cached is not None:
+            self.hits += 1
+            cache.move_to_end(key)
+            return cached
+        self.misses += 1
+        context = self.context if region is None else attrs.evolve(self.context, region=region)
+        value = kind.normalize(identifier.value, context)
+        if not isinstance(value, str) or not value:
+            raise InvalidIdentifierError(identifier.kind, "its normalizer returned no value")
+        out = [Identifier(identifier.kind, value)]
+        if kind.derive is not None:
+            out.extend(Identifier(k, v) for k, v in kind.derive(value))
+        result = tuple(out)
+        if self.cache_size:
+            cache[key] = result
+            if len(cache) > self.cache_size:
+                cache.popitem(last=False)
+        return result
+
+    def lookup(self, identifier: Identifier, region: str | None = None) -> Identifier:
+        """Return the normalized form of *identifier* alone (for lookups)."""
+        return self.identifier(identifier, region or self.context.region)[0]
+
+    def touchpoint(self, touchpoint: Touchpoint, received_at: datetime) -> Touchpoint:
+        """Return *touchpoint* in canonical form: UTC times, normalized identifiers and traits.
+
+        ``received_at`` is kept when the touchpoint has one, else stamped.
+
+        :raises InvalidTouchpointError: (or a subclass) naming the field and rule broken.
+        """
+        context = self.context
+        traits = normalize_traits(touchpoint.traits, context) if touchpoint.traits else {}
+        region = region_hint(traits, touchpoint.properties) or context.region
+        identifiers: list[Identifier] = []
+        for identifier in touchpoint.identifiers:
+            identifiers.extend(self.identifier(identifier, region))
+        occurred = touchpoint.occurred_at
+        if occurred.tzinfo is not timezone.utc:
+            occurred = normalize_datetime(occurred, timezone_=context.timezone)
+        received = touchpoint.received_at
+        if received is None:
+            received = received_at
+        elif received.tzinfo is not timezone.utc:
+            received = normalize_datetime(received, timezone_=context.timezone, field="received_at")
+        return Touchpoint(
+            id=touchpoint.id,
+            occurred_at=occurred,
+            channel=touchpoint.channel,
+            action=touchpoint.action,
+            identifiers=identifiers,
+            traits=traits if traits else None,
+            properties=touchpoint.properties,
+            source=touchpoint.source,
+            received_at=received,
+        )

@@ -1,0 +1,76 @@
+"""Phone numbers: parsed with phonenumbers, stored as E.164.
+
+A national number (``06 12 34 56 78``) needs a region: the touchpoint's
+``country`` trait or ``locale``, else the hub's ``default_region``. The
+``+``, ``00`` and ``+33 (0)6…`` forms are understood. A number is rejected
+unless ``phonenumbers.is_valid_number`` holds, so ``0000000000`` is an error,
+not a value. An extension is kept as ``;ext=NNN``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat
+
+from omnicontact.errors import InvalidIdentifierError
+from omnicontact.hookspecs import hookimpl
+from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+
+__all__ = ["normalize_phone", "register_identifier_kinds"]
+
+_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
+_PARSE_REASONS = {
+    NumberParseException.INVALID_COUNTRY_CODE: "national number and no region to read it in",
+    NumberParseException.NOT_A_NUMBER: "is not a phone number",
+    NumberParseException.TOO_SHORT_AFTER_IDD: "too short after the international prefix",
+    NumberParseException.TOO_SHORT_NSN: "too short",
+    NumberParseException.TOO_LONG: "too long",
+}
+
+
+def normalize_phone(value: str, context: NormalizeContext) -> str:
+    """Return the E.164 form of a phone number (``+33612345678``).
+
+    :raises InvalidIdentifierError: naming the rule broken, never the number.
+    """
+    text = value.strip()
+    if not text:
+        raise InvalidIdentifierError("phone", "must not be empty")
+    if _INVISIBLE_RE.search(text):
+        raise InvalidIdentifierError("phone", "must not contain control or invisible characters")
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    number = _parse(text, context.region)
+    if not phonenumbers.is_valid_number(number) and _TRUNK_ZERO_RE.search(text):
+        number = _parse(_TRUNK_ZERO_RE.sub("", text), context.region)
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidIdentifierError("phone", "is not a valid number for its region")
+    formatted = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    if number.extension:
+        formatted += f";ext={number.extension}"
+    return formatted
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException as err:
+        reason = _PARSE_REASONS.get(err.error_type, "is not a phone number")
+        raise InvalidIdentifierError("phone", reason) from None
+
+
+@hookimpl
+def register_identifier_kinds() -> list[IdentifierKind]:
+    """Contribute ``phone``."""
+    return [
+        IdentifierKind(
+            name="phone",
+            strength=Strength.STRONG,
+            normalize=normalize_phone,
+            description="phone number in E.164; national forms read in the touchpoint's region",
+            context_sensitive=True,
+        )
+    ]

@@ -1,0 +1,48 @@
+"""Free text, names, and the matching key used by fuzzy rules.
+
+Stored text is NFC with whitespace collapsed; the *matching key* is a second,
+lossy form (case-folded, accents and punctuation removed) for comparing names,
+never for display.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["matching_key", "normalize_text"]
+
+_WHITESPACE_RE = re.compile(r"\s+")
+_INVISIBLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060-\u2064\ufeff]")
+_PUNCTUATION = frozenset("PSZ")  # Unicode categories: punctuation, symbols, separators
+
+
+def normalize_text(value: str) -> str:
+    """Return *value* in NFC, invisible characters removed, whitespace collapsed, trimmed.
+
+    Idempotent. Case and accents are kept: this is the form that is stored and shown.
+    """
+    text = unicodedata.normalize("NFC", value)
+    text = _INVISIBLE_RE.sub("", text)
+    return _WHITESPACE_RE.sub(" ", text).strip()
+
+
+def matching_key(value: str) -> str:
+    """Return the key names are compared on: case-folded, accents and punctuation stripped.
+
+    ``"  Zoë  O'Brien-Smith"`` and ``"zoe obrien smith"`` differ only in the
+    apostrophe, which is dropped, and the hyphen, which becomes a space:
+    both give ``"zoe obrien smith"``. Idempotent.
+    """
+    text = unicodedata.normalize("NFKD", normalize_text(value).casefold())
+    out = []
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        category = unicodedata.category(char)[0]
+        if char in "'’ʼ`´":
+            continue
+        out.append(" " if category in _PUNCTUATION else char)
+    key = unicodedata.normalize("NFKD", "".join(out).casefold())
+    key = "".join(c for c in key if not unicodedata.combining(c))
+    return _WHITESPACE_RE.sub(" ", key).strip()
