@@ -30,7 +30,7 @@ _SAMPLE = "journeys.jsonl"
 
 def sample_path() -> Path:
     """Return the path of the bundled sample journeys (``examples/journeys.jsonl``)."""
-    bundled = resources.files("omnicontact").joinpath("_data", _SAMPLE)
+    bundled = resources.files("omnicontact") / "_data" / _SAMPLE
     if bundled.is_file():
         return Path(str(bundled))
     checkout = Path(__file__).resolve().parents[2] / "examples" / _SAMPLE
@@ -87,7 +87,9 @@ def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str,
 
     for name, number, record in _records(paths):
         if isinstance(record, _BadLine):
-            rejection = Rejection(number, record.text, "JSONDecodeError", "line", "is not valid JSON")
+            rejection = Rejection(
+                number, record.text, "JSONDecodeError", "line", "is not valid JSON"
+            )
             report += IngestReport(quarantined=(rejection,))
             where.append((name, number, rejection))
             continue
@@ -150,10 +152,14 @@ def _print_contact(contact: Contact, out: TextIO, *, timeline: bool) -> None:
         out.write(f"  {kind}: {', '.join(values)}\n")
     if timeline:
         for tp in contact.timeline:
-            out.write(f"    {tp.occurred_at:%Y-%m-%d %H:%M}Z  {tp.channel:<12} {tp.action:<20} {tp.id}\n")
+            out.write(
+                f"    {tp.occurred_at:%Y-%m-%d %H:%M}Z  {tp.channel:<12} {tp.action:<20} {tp.id}\n"
+            )
 
 
-def _print_report(report: IngestReport, where: list[tuple[str, int, Rejection]], out: TextIO) -> None:
+def _print_report(
+    report: IngestReport, where: list[tuple[str, int, Rejection]], out: TextIO
+) -> None:
     out.write(
         f"ingested {report.total} records: {report.accepted} accepted, "
         f"{report.duplicates} duplicates, {len(report.quarantined)} quarantined\n"
@@ -170,13 +176,23 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
         for contact in contacts:
             out.write(json.dumps(_contact_json(contact, timeline=False), ensure_ascii=False) + "\n")
         for name, number, rejection in where:
-            out.write(json.dumps({"quarantined": f"{name}:{number}", "field": rejection.field,
-                                  "reason": rejection.reason}) + "\n")
+            out.write(
+                json.dumps(
+                    {
+                        "quarantined": f"{name}:{number}",
+                        "field": rejection.field,
+                        "reason": rejection.reason,
+                    }
+                )
+                + "\n"
+            )
         return 0
     _print_report(report, where, out)
     identified = sum(c.identified for c in contacts)
-    out.write(f"{len(contacts)} contacts ({identified} identified, "
-              f"{len(contacts) - identified} anonymous)\n\n")
+    out.write(
+        f"{len(contacts)} contacts ({identified} identified, "
+        f"{len(contacts) - identified} anonymous)\n\n"
+    )
     for contact in contacts:
         _print_contact(contact, out, timeline=False)
     return 0
@@ -192,7 +208,9 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     _load(hub, args.files or [str(sample_path())])
     contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
     if args.json:
-        out.write(json.dumps(_contact_json(contact, timeline=True), ensure_ascii=False, indent=2) + "\n")
+        out.write(
+            json.dumps(_contact_json(contact, timeline=True), ensure_ascii=False, indent=2) + "\n"
+        )
     else:
         _print_contact(contact, out, timeline=True)
     return 0
@@ -205,16 +223,18 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
         kinds_by_plugin.setdefault(plugin, []).append(
             f"{name}{':<qualifier>' if kind.qualified else ''} ({kind.strength.value})"
         )
-    rows = []
+    rows: list[dict[str, Any]] = []
     for info in hub.plugins.info():
-        rows.append({
-            "name": info.name,
-            "builtin": info.builtin,
-            "distribution": info.distribution,
-            "version": info.version,
-            "hooks": list(info.hooks),
-            "identifier_kinds": kinds_by_plugin.get(info.name, []),
-        })
+        rows.append(
+            {
+                "name": info.name,
+                "builtin": info.builtin,
+                "distribution": info.distribution,
+                "version": info.version,
+                "hooks": list(info.hooks),
+                "identifier_kinds": kinds_by_plugin.get(info.name, []),
+            }
+        )
     if args.json:
         out.write(json.dumps(rows, indent=2) + "\n")
         return 0
@@ -244,13 +264,17 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--dayfirst", action="store_true", help="read 01/02 as 1 February")
 
     p_ingest = sub.add_parser("ingest", help="ingest JSON Lines touchpoints and print the contacts")
-    p_ingest.add_argument("files", nargs="*", help="JSON Lines files ('-' for stdin); default: the sample")
+    p_ingest.add_argument(
+        "files", nargs="*", help="JSON Lines files ('-' for stdin); default: the sample"
+    )
     common(p_ingest)
     hub_options(p_ingest)
     p_ingest.set_defaults(run=_cmd_ingest)
 
     p_show = sub.add_parser("show", help="ingest, then print one contact with its timeline")
-    p_show.add_argument("ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id")
+    p_show.add_argument(
+        "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
+    )
     p_show.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
     p_show.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
     common(p_show)
@@ -269,6 +293,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     try:
         status: int = args.run(args, stream)
+    except BrokenPipeError:  # the reader (| head) went away: not an error
+        sys.stderr.close()
+        return 0
     except (OmnicontactError, OSError) as err:
         sys.stderr.write(f"omnicontact: error: {err}\n")
         return 1

@@ -262,10 +262,12 @@ class Hub:
         strong, weak = self._split(normalized.identifiers)
         position = store.append(normalized)
         change = self._graph.add(position, (normalized.occurred_at, normalized.id), strong, weak)
-        contact_id = self._graph.contact_id_of(position, (strong or weak or [None])[0])
+        contact_id = self._graph.contact_id_of(position, _representative(strong, weak))
         return Receipt(normalized, contact_id, False), change
 
-    def _split(self, identifiers: tuple[Identifier, ...]) -> tuple[list[Identifier], list[Identifier]]:
+    def _split(
+        self, identifiers: tuple[Identifier, ...]
+    ) -> tuple[list[Identifier], list[Identifier]]:
         strong: list[Identifier] = []
         weak: list[Identifier] = []
         cache = self._strong
@@ -440,7 +442,7 @@ class Hub:
     def _contact_id_at(self, position: int, touchpoint: Touchpoint | None = None) -> str:
         tp = touchpoint or self._store.at(position)
         strong, weak = self._split(tp.identifiers)
-        return self._graph.contact_id_of(position, (strong or weak or [None])[0])
+        return self._graph.contact_id_of(position, _representative(strong, weak))
 
     def _build(self, contact_id: str, positions: list[int]) -> Contact:
         store = self._store
@@ -460,7 +462,13 @@ class Hub:
         )
 
 
+def _representative(strong: list[Identifier], weak: list[Identifier]) -> Identifier | None:
+    """Return the identifier that locates a touchpoint's unit in the identity graph."""
+    if strong:
+        return strong[0]
+    return weak[0] if weak else None
+
+
 def _kind_of(identifier: object) -> str:
     assert isinstance(identifier, Identifier)
     return identifier.kind
-

@@ -66,18 +66,23 @@ def _kind(value: object) -> str:
     return kind
 
 
-def _slug(field: str) -> Any:
-    def convert(value: object) -> str:
-        if not isinstance(value, str):
-            raise InvalidTouchpointError(field, "must be a string")
-        slug = value.strip().lower()
-        if not _SLUG_RE.match(slug):
-            raise InvalidTouchpointError(
-                field, "must be a lower-case slug of letters, digits and _ . : -"
-            )
-        return slug
+def _slug(field: str, value: object) -> str:
+    if not isinstance(value, str):
+        raise InvalidTouchpointError(field, "must be a string")
+    slug = value.strip().lower()
+    if not _SLUG_RE.match(slug):
+        raise InvalidTouchpointError(
+            field, "must be a lower-case slug of letters, digits and _ . : -"
+        )
+    return slug
 
-    return convert
+
+def _channel(value: object) -> str:
+    return _slug("channel", value)
+
+
+def _action(value: object) -> str:
+    return _slug("action", value)
 
 
 def _touchpoint_id(value: object) -> str:
@@ -110,20 +115,25 @@ def _identifiers(value: Iterable[Identifier]) -> tuple[Identifier, ...]:
     return tuple(sorted(items, key=Identifier.sort_key))
 
 
-def _json_object(field: str) -> Any:
-    def convert(value: Mapping[str, Any] | None) -> FrozenMap:
-        if value is None:
-            return EMPTY
-        if not isinstance(value, Mapping):
-            raise InvalidTouchpointError(field, "must be a JSON object")
-        try:
-            frozen = freeze(value, field=field)
-        except TypeError as err:
-            raise InvalidTouchpointError(field, str(err).split(": ", 1)[-1]) from None
-        assert isinstance(frozen, FrozenMap)
-        return frozen
+def _json_object(field: str, value: Mapping[str, Any] | None) -> FrozenMap:
+    if value is None:
+        return EMPTY
+    if not isinstance(value, Mapping):
+        raise InvalidTouchpointError(field, "must be a JSON object")
+    try:
+        frozen = freeze(value, field=field)
+    except TypeError as err:
+        raise InvalidTouchpointError(field, str(err).split(": ", 1)[-1]) from None
+    assert isinstance(frozen, FrozenMap)
+    return frozen
 
-    return convert
+
+def _traits(value: Mapping[str, Any] | None) -> FrozenMap:
+    return _json_object("traits", value)
+
+
+def _properties(value: Mapping[str, Any] | None) -> FrozenMap:
+    return _json_object("properties", value)
 
 
 def _is_datetime(field: str) -> Any:
@@ -134,7 +144,7 @@ def _is_datetime(field: str) -> Any:
     return check
 
 
-def _optional_datetime(_instance: object, _attribute: object, value: object) -> None:
+def _optional_datetime(_instance: object, _attribute: object, value: datetime | None) -> None:
     if value is not None and not isinstance(value, datetime):
         raise InvalidTimestampError("received_at", "must be a datetime or None")
 
@@ -210,11 +220,11 @@ class Touchpoint:
 
     id: str = attrs.field(converter=_touchpoint_id)
     occurred_at: datetime = attrs.field(validator=_is_datetime("occurred_at"))
-    channel: str = attrs.field(converter=_slug("channel"))
-    action: str = attrs.field(converter=_slug("action"))
+    channel: str = attrs.field(converter=_channel)
+    action: str = attrs.field(converter=_action)
     identifiers: tuple[Identifier, ...] = attrs.field(default=(), converter=_identifiers)
-    traits: FrozenMap = attrs.field(default=EMPTY, converter=_json_object("traits"))
-    properties: FrozenMap = attrs.field(default=EMPTY, converter=_json_object("properties"))
+    traits: FrozenMap = attrs.field(default=EMPTY, converter=_traits)
+    properties: FrozenMap = attrs.field(default=EMPTY, converter=_properties)
     source: str | None = attrs.field(default=None, converter=_source)
     received_at: datetime | None = attrs.field(default=None, validator=_optional_datetime)
 
@@ -329,7 +339,7 @@ class Contact:
 
     contact_id: str
     identifiers: tuple[Identifier, ...] = attrs.field(converter=_identifiers)
-    traits: FrozenMap = attrs.field(converter=_json_object("traits"))
+    traits: FrozenMap = attrs.field(converter=_traits)
     timeline: tuple[Touchpoint, ...] = attrs.field(converter=_timeline)
     identified: bool = False
 

@@ -59,6 +59,10 @@ class PluginInfo:
     version: str | None
 
 
+def _label(plugin: object, name: str | None) -> str:
+    return name or str(getattr(plugin, "__name__", type(plugin).__name__))
+
+
 def _autoload_disabled() -> bool:
     return os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
@@ -112,10 +116,9 @@ class Plugins:
         try:
             self.manager.register(plugin, name=name)
         except pluggy.PluginValidationError as err:
-            label = name or getattr(plugin, "__name__", type(plugin).__name__)
-            raise PluginRegistrationError(label, "register", str(err)) from err
+            raise PluginRegistrationError(_label(plugin, name), "register", str(err)) from err
         except ValueError as err:
-            label = name or getattr(plugin, "__name__", type(plugin).__name__)
+            label = _label(plugin, name)
             raise PluginRegistrationError(label, "register", "is already registered") from err
 
     def _load_entry_points(self, allow: Collection[str] | None) -> None:
@@ -193,8 +196,12 @@ class Plugins:
         for name, plugin in self.manager.list_name_plugin():
             if plugin is None:
                 continue
-            hooks = tuple(sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or ()))
+            hooks = tuple(
+                sorted(caller.name for caller in self.manager.get_hookcallers(plugin) or ())
+            )
             builtin = name in self._builtin
-            dist, version = self._dists.get(name, ("omnicontact", __version__) if builtin else (None, None))
+            dist, version = self._dists.get(
+                name, ("omnicontact", __version__) if builtin else (None, None)
+            )
             out.append(PluginInfo(name, hooks, builtin, dist, version))
         return sorted(out, key=lambda info: (not info.builtin, info.name))

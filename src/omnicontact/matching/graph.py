@@ -183,7 +183,9 @@ class IdentityGraph:
             return self._reanchor(unit.group, anchor)
         return self._regroup(root, before)
 
-    def _join(self, idents: list[object], strong: bool, before: list[_Group | None]) -> tuple[int, bool]:
+    def _join(
+        self, idents: list[object], strong: bool, before: list[_Group | None]
+    ) -> tuple[int, bool]:
         """Union the nodes of *idents* (creating new ones); return the root and whether it grew."""
         node_of = self._node
         units = self._units
@@ -262,7 +264,7 @@ class IdentityGraph:
         for group in new_groups:
             sources = sources_of.get(id(group), set())
             if len(sources) > 1:
-                others = tuple(sorted(sources - {group.contact_id}))  # type: ignore[operator]
+                others = tuple(sorted(sources - {group.contact_id}))
                 merged.append((group.contact_id, others))
         for key, targets in targets_of.items():
             was = old[key].contact_id
@@ -331,7 +333,8 @@ class IdentityGraph:
         """
         node = self._bare[position] if representative is None else self._node[representative]
         group = self._units[self._find(node)].group
-        assert group is not None and group.contact_id is not None
+        assert group is not None
+        assert group.contact_id is not None
         return group.contact_id
 
     def positions(self, contact_id: str) -> list[int] | None:

@@ -32,7 +32,11 @@ _DEFAULTS = (datetime(2001, 1, 1), datetime(2002, 2, 2))
 
 
 def normalize_datetime(
-    value: object, *, timezone_: tzinfo | None = None, dayfirst: bool = False, field: str = "occurred_at"
+    value: object,
+    *,
+    timezone_: tzinfo | None = None,
+    dayfirst: bool = False,
+    field: str = "occurred_at",
 ) -> datetime:
     """Return *value* as a tz-aware UTC datetime.
 
@@ -44,7 +48,7 @@ def normalize_datetime(
     zone = timezone_ or timezone.utc
     if isinstance(value, datetime):
         moment = value
-    elif isinstance(value, bool) or isinstance(value, date):
+    elif isinstance(value, (bool, date)):
         raise InvalidTimestampError(field, "must be a timestamp, not a date or boolean")
     elif isinstance(value, (int, float)):
         moment = _from_epoch(float(value), field)
@@ -83,11 +87,20 @@ def _from_text(text: str, dayfirst: bool, field: str) -> datetime:
         return datetime.fromisoformat(iso)
     except ValueError:
         pass
+    return _parse_full(text, dayfirst, field)
+
+
+def _parse_full(text: str, dayfirst: bool, field: str) -> datetime:
+    """Parse free-form *text* with dateutil; year, month and day must all be given.
+
+    dateutil fills missing parts from a default; parsing against two different
+    defaults tells a partial date (``"March 1985"``) from a full one.
+    """
     try:
         first = dateutil_parser.parse(text, dayfirst=dayfirst, default=_DEFAULTS[0])
         second = dateutil_parser.parse(text, dayfirst=dayfirst, default=_DEFAULTS[1])
     except (ValueError, OverflowError):
-        raise InvalidTimestampError(field, "is not a recognizable date and time") from None
+        raise InvalidTimestampError(field, "is not a recognizable date") from None
     if first.date() != second.date():
         raise InvalidTimestampError(field, "must give a full date (year, month and day)")
     return first
@@ -107,14 +120,7 @@ def normalize_date(value: object, *, dayfirst: bool = False, field: str = "birth
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            try:
-                first = dateutil_parser.parse(text, dayfirst=dayfirst, default=_DEFAULTS[0])
-                second = dateutil_parser.parse(text, dayfirst=dayfirst, default=_DEFAULTS[1])
-            except (ValueError, OverflowError):
-                raise InvalidTimestampError(field, "is not a recognizable date") from None
-            if first.date() != second.date():
-                raise InvalidTimestampError(field, "must give a full date (year, month and day)")
-            day = first.date()
+            day = _parse_full(text, dayfirst, field).date()
     else:
         raise InvalidTimestampError(field, "must be a date or a date string")
     if day.year < _MIN_YEAR:

@@ -45,7 +45,9 @@ def normalize_id(kind: str, value: str, transform: Callable[[str], str] = str) -
     return text
 
 
-def _policy(kind: str, transform: Callable[[str], str] = str) -> Callable[[str, NormalizeContext], str]:
+def _policy(
+    kind: str, transform: Callable[[str], str] = str
+) -> Callable[[str, NormalizeContext], str]:
     def normalize(value: str, context: NormalizeContext) -> str:
         return normalize_id(kind, value, transform)
 
@@ -67,28 +69,40 @@ def register_identifier_kinds() -> list[IdentifierKind]:
     """Contribute account, loyalty, cookie, device, anonymous and social identifiers."""
     return [
         IdentifierKind(
-            "customer_id", Strength.STRONG, _policy("customer_id"),
+            "customer_id",
+            Strength.STRONG,
+            _policy("customer_id"),
             "account id in the brand's shop or CRM; case kept",
         ),
         IdentifierKind(
-            "loyalty_id", Strength.STRONG, _policy("loyalty_id", _loyalty),
+            "loyalty_id",
+            Strength.STRONG,
+            _policy("loyalty_id", _loyalty),
             "loyalty card number; spaces and hyphens removed, upper-cased",
         ),
         IdentifierKind(
-            "social", Strength.STRONG, _policy("social", _handle),
+            "social",
+            Strength.STRONG,
+            _policy("social", _handle),
             "social network handle as social:<network>; '@' removed, case-folded",
             qualified=True,
         ),
         IdentifierKind(
-            "cookie_id", Strength.WEAK, _policy("cookie_id"),
+            "cookie_id",
+            Strength.WEAK,
+            _policy("cookie_id"),
             "browser cookie id; may be shared by a household",
         ),
         IdentifierKind(
-            "anonymous_id", Strength.WEAK, _policy("anonymous_id"),
+            "anonymous_id",
+            Strength.WEAK,
+            _policy("anonymous_id"),
             "analytics anonymous id (Segment anonymousId); may be shared",
         ),
         IdentifierKind(
-            "device_id", Strength.WEAK, _policy("device_id", str.lower),
+            "device_id",
+            Strength.WEAK,
+            _policy("device_id", str.lower),
             "mobile or TV device id (IDFA, GAID, UUID); lower-cased",
         ),
     ]

@@ -35,11 +35,15 @@ class TouchpointNormalizer:
         self.kinds = kinds
         self.context = context
         self.cache_size = cache_size
-        self._cache: OrderedDict[tuple[str, str, str | None], tuple[Identifier, ...]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str | None], tuple[Identifier, ...]] = (
+            OrderedDict()
+        )
         self.hits = 0
         self.misses = 0
 
-    def identifier(self, identifier: Identifier, region: str | None = None) -> tuple[Identifier, ...]:
+    def identifier(
+        self, identifier: Identifier, region: str | None = None
+    ) -> tuple[Identifier, ...]:
         """Return *identifier* normalized, followed by the identifiers it implies.
 
         :raises InvalidIdentifierError: when its kind rejects the value.

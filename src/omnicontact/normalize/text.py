@@ -14,6 +14,7 @@ __all__ = ["matching_key", "normalize_text"]
 
 _WHITESPACE_RE = re.compile(r"\s+")
 _INVISIBLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060-\u2064\ufeff]")
+_APOSTROPHES = frozenset("'`\u2019\u02bc\u00b4")
 _PUNCTUATION = frozenset("PSZ")  # Unicode categories: punctuation, symbols, separators
 
 
@@ -40,7 +41,7 @@ def matching_key(value: str) -> str:
         if unicodedata.combining(char):
             continue
         category = unicodedata.category(char)[0]
-        if char in "'’ʼ`´":
+        if char in _APOSTROPHES:
             continue
         out.append(" " if category in _PUNCTUATION else char)
     key = unicodedata.normalize("NFKD", "".join(out).casefold())

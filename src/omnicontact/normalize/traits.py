@@ -50,7 +50,9 @@ def normalize_country(value: object, field: str = "traits.country") -> str:
 
 
 def normalize_language(value: object, field: str = "traits.language") -> str:
-    """Return a BCP 47 tag in its usual case (``FR_fr`` → ``fr-FR``, ``zh-hant-tw`` → ``zh-Hant-TW``).
+    """Return a BCP 47 tag in its usual case: ``FR_fr`` gives ``fr-FR``.
+
+    ``zh-hant-tw`` gives ``zh-Hant-TW``; only language[-Script][-REGION] tags are accepted.
 
     :raises InvalidTouchpointError: when it is not a language[-Script][-REGION] tag.
     """
