@@ -1,0 +1,1 @@
+"""The omnicontact test suite."""
