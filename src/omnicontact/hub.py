@@ -285,7 +285,8 @@ class Hub:
         assert reference is not None
         if touchpoint.occurred_at - reference <= self._max_future:
             return
-        rule = f"is more than {self._max_future} after the touchpoint was received"
+        hours = self._max_future.total_seconds() / 3600
+        rule = f"is more than {hours:g} h after the touchpoint was received (max_future)"
         if self._future_policy == "reject":
             raise InvalidTimestampError("occurred_at", rule)
         warnings.warn(FutureTimestampWarning(f"occurred_at: {rule}"), stacklevel=4)
