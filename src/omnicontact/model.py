@@ -118,6 +118,8 @@ def _identifiers(value: Iterable[Identifier]) -> tuple[Identifier, ...]:
 def _json_object(field: str, value: Mapping[str, Any] | None) -> FrozenMap:
     if value is None:
         return EMPTY
+    if isinstance(value, FrozenMap):
+        return value  # frozen all the way down already
     if not isinstance(value, Mapping):
         raise InvalidTouchpointError(field, "must be a JSON object")
     try:
