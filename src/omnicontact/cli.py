@@ -106,7 +106,7 @@ def _hub(args: argparse.Namespace) -> Hub:
         default_region=args.region,
         default_timezone=args.timezone,
         dayfirst=args.dayfirst,
-        load_entry_points=not args.no_plugins,
+        load_entry_points=False if args.no_plugins else None,
     )
 
 
@@ -145,7 +145,7 @@ def _print_contact(contact: Contact, out: TextIO, *, timeline: bool) -> None:
         label += f" ({place})"
     out.write(
         f"{contact.contact_id}  {label}\n"
-        f"  {len(contact.timeline)} touchpoints, {contact.first_seen:%Y-%m-%d} to "
+        f"  {_plural(len(contact.timeline), 'touchpoint')}, {contact.first_seen:%Y-%m-%d} to "
         f"{contact.last_seen:%Y-%m-%d}, channels: {', '.join(contact.channels)}\n"
     )
     for kind, values in _grouped(contact.identifiers).items():
@@ -155,6 +155,10 @@ def _print_contact(contact: Contact, out: TextIO, *, timeline: bool) -> None:
             out.write(
                 f"    {tp.occurred_at:%Y-%m-%d %H:%M}Z  {tp.channel:<12} {tp.action:<20} {tp.id}\n"
             )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _print_report(
@@ -217,12 +221,14 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
-    hub = Hub(load_entry_points=not args.no_plugins)
+    hub = Hub(load_entry_points=False if args.no_plugins else None)
     kinds_by_plugin: dict[str, list[str]] = {}
+    descriptions: dict[str, str] = {}
     for name, (kind, plugin) in hub.kinds.as_mapping().items():
         kinds_by_plugin.setdefault(plugin, []).append(
             f"{name}{':<qualifier>' if kind.qualified else ''} ({kind.strength.value})"
         )
+        descriptions[name] = kind.description
     rows: list[dict[str, Any]] = []
     for info in hub.plugins.info():
         rows.append(
@@ -241,8 +247,9 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
     for row in rows:
         origin = "built-in" if row["builtin"] else f"{row['distribution']} {row['version']}"
         out.write(f"{row['name']}  ({origin})\n  hooks: {', '.join(row['hooks'])}\n")
-        if row["identifier_kinds"]:
-            out.write(f"  identifier kinds: {', '.join(row['identifier_kinds'])}\n")
+        for kind in row["identifier_kinds"]:
+            name = kind.split(":")[0].split(" ")[0]
+            out.write(f"  identifier kind {kind}: {descriptions[name]}\n")
     return 0
 
 

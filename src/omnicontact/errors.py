@@ -10,6 +10,8 @@ value itself: they are safe to log.
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = [
     "AmbiguousIdentifierError",
     "ConfigurationError",
@@ -76,7 +78,15 @@ class ConflictError(OmnicontactError, ValueError):
 
     Touchpoint ids are idempotency keys: the same id with the same content is a
     harmless duplicate, the same id with other content is a conflict.
+
+    :ivar field: always ``"id"``.
+    :ivar rule: what conflicts, in words.
     """
+
+    def __init__(self, rule: str, field: str = "id") -> None:
+        self.field = field
+        self.rule = rule
+        super().__init__(f"{field}: {rule}")
 
 
 class ContactNotFoundError(OmnicontactError, LookupError):
@@ -96,11 +106,14 @@ class PluginError(OmnicontactError, RuntimeError):
 
     :ivar plugin: the plug-in's registered name.
     :ivar hook: the hook being called.
+    :ivar report: during batch ingestion, the batch's
+        :class:`~omnicontact.IngestReport` (the batch was fully processed).
     """
 
     def __init__(self, plugin: str, hook: str, rule: str) -> None:
         self.plugin = plugin
         self.hook = hook
+        self.report: Any = None
         super().__init__(f"plug-in {plugin!r} in {hook}: {rule}")
 
 

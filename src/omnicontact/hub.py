@@ -177,7 +177,8 @@ class Hub:
 
         :param on_error: ``"raise"`` stops at the first bad touchpoint instead
             (the ones before it stay added).
-        :raises PluginError: after the whole batch, when a notified plug-in raised.
+        :raises PluginError: after the whole batch, when a notified plug-in raised;
+            its ``report`` attribute holds the batch's report.
         """
         return self._batch(touchpoints, lambda item: item, on_error)
 
@@ -239,9 +240,11 @@ class Hub:
                 self._notify(change)
             except PluginError as err:
                 plugin_failure = plugin_failure or err
+        report = IngestReport(accepted, duplicates, tuple(rejected))
         if plugin_failure is not None:
+            plugin_failure.report = report
             raise plugin_failure
-        return IngestReport(accepted, duplicates, tuple(rejected))
+        return report
 
     def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[Receipt, Change | None]:
         if not isinstance(touchpoint, Touchpoint):
@@ -256,7 +259,7 @@ class Hub:
             stored = store.at(existing)
             if not stored.same_content(normalized):
                 raise ConflictError(
-                    "id: a touchpoint with this id is already in the log with other content"
+                    "a touchpoint with this id is already in the log with other content"
                 )
             return Receipt(stored, self._contact_id_at(existing, stored), True), None
         strong, weak = self._split(normalized.identifiers)

@@ -63,6 +63,15 @@ def _label(plugin: object, name: str | None) -> str:
     return name or str(getattr(plugin, "__name__", type(plugin).__name__))
 
 
+def _default_name(plugin: object) -> str:
+    """Name a plug-in passed without one: its ``__name__``, else its class's qualified name."""
+    name = getattr(plugin, "__name__", None)
+    if isinstance(name, str):
+        return name
+    cls = type(plugin)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
 def _autoload_disabled() -> bool:
     return os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
@@ -100,7 +109,14 @@ class Plugins:
                 self._register(importlib.import_module(module), name)
                 self._builtin.add(name)
         for plugin in plugins:
-            self._register(plugin, None)
+            name = base = _default_name(plugin)
+            if pm.is_blocked(base):
+                continue
+            count = 1
+            while pm.has_plugin(name):  # several instances of one class
+                count += 1
+                name = f"{base}#{count}"
+            self._register(plugin, name)
         if load_entry_points is None:
             load_entry_points = not _autoload_disabled()
         if load_entry_points:

@@ -41,11 +41,13 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
         raise InvalidIdentifierError("phone", "must not be empty")
     if _INVISIBLE_RE.search(text):
         raise InvalidIdentifierError("phone", "must not contain control or invisible characters")
-    if text.startswith("00"):
-        text = "+" + text[2:]
-    number = _parse(text, context.region)
+    international = text.startswith("+")
+    if text.startswith("00") and context.region is None:
+        text = "+" + text[2:]  # with a region, phonenumbers reads that region's own prefix
+        international = True
+    number = _parse(text, context.region, international)
     if not phonenumbers.is_valid_number(number) and _TRUNK_ZERO_RE.search(text):
-        number = _parse(_TRUNK_ZERO_RE.sub("", text), context.region)
+        number = _parse(_TRUNK_ZERO_RE.sub("", text), context.region, international)
     if not phonenumbers.is_valid_number(number):
         raise InvalidIdentifierError("phone", "is not a valid number for its region")
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.E164)
@@ -54,11 +56,14 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
     return formatted
 
 
-def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+def _parse(text: str, region: str | None, international: bool) -> phonenumbers.PhoneNumber:
     try:
         return phonenumbers.parse(text, region)
     except NumberParseException as err:
-        reason = _PARSE_REASONS.get(err.error_type, "is not a phone number")
+        if err.error_type == NumberParseException.INVALID_COUNTRY_CODE and international:
+            reason = "has no valid country calling code"
+        else:
+            reason = _PARSE_REASONS.get(err.error_type, "is not a phone number")
         raise InvalidIdentifierError("phone", reason) from None
 
 

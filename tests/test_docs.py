@@ -1,0 +1,66 @@
+"""The documentation stays true: every hook is documented, the quick start runs."""
+
+from __future__ import annotations
+
+import inspect
+import re
+from pathlib import Path
+
+import pytest
+
+from omnicontact import hookspecs
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+PYTHON_BLOCK_RE = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+
+def hookspec_names() -> list[str]:
+    """Return the names of the functions marked as hook specifications."""
+    return sorted(
+        name
+        for name, obj in vars(hookspecs).items()
+        if inspect.isfunction(obj) and hasattr(obj, "omnicontact_spec")
+    )
+
+
+def python_blocks(page: str) -> list[str]:
+    """Return the ```python code blocks of a docs page, in order."""
+    return PYTHON_BLOCK_RE.findall((DOCS / page).read_text(encoding="utf-8"))
+
+
+QUICKSTART_BLOCKS = python_blocks("quickstart.md")
+
+
+class TestDocs:
+    def test_hookspecs_are_found(self) -> None:
+        """The meta-tests below see every hook specification."""
+        assert set(hookspec_names()) >= {
+            "contact_merged",
+            "contact_split",
+            "register_identifier_kinds",
+            "touchpoint_rejected",
+        }
+
+    @pytest.mark.parametrize("name", hookspec_names())
+    def test_every_hook_has_a_section(self, name: str) -> None:
+        """docs/plugins.md has a '## name(' or '### name(' section for every hook."""
+        text = (DOCS / "plugins.md").read_text(encoding="utf-8")
+        assert re.search(rf"^#{{2,3}} {re.escape(name)}\(", text, re.MULTILINE), name
+
+    @pytest.mark.parametrize("name", hookspec_names())
+    def test_every_hook_has_a_reference_docstring(self, name: str) -> None:
+        """Every hookspec's docstring documents its parameters or return value."""
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert ":param" in doc or ":returns:" in doc, name
+
+    def test_quickstart_has_code(self) -> None:
+        """docs/quickstart.md holds python code blocks to run."""
+        assert QUICKSTART_BLOCKS
+
+    @pytest.mark.parametrize(
+        "code", QUICKSTART_BLOCKS, ids=[f"block{i}" for i in range(len(QUICKSTART_BLOCKS))]
+    )
+    def test_quickstart_block_runs(self, code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Each python block of docs/quickstart.md runs on its own, without installed plug-ins."""
+        monkeypatch.setenv("OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD", "1")
+        exec(compile(code, "docs/quickstart.md", "exec"), {"__name__": "__docs__"})
