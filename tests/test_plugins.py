@@ -193,6 +193,15 @@ class TestThirdPartyKinds:
         with pytest.raises(oc.PluginRegistrationError):
             make_hub(plugins=[Wrong()])
 
+    def test_instances_are_named_after_their_class(self) -> None:
+        """Plug-in objects without __name__ get their class's name, numbered when repeated."""
+        plugins = Plugins(
+            [KindPlugin(_upper_kind()), KindPlugin(_upper_kind("other_no"))],
+            load_entry_points=False,
+        )
+        names = {info.name for info in plugins.info() if not info.builtin}
+        assert names == {f"{__name__}.KindPlugin", f"{__name__}.KindPlugin#2"}
+
     def test_kind_name_is_validated(self) -> None:
         """An identifier kind name must be snake_case."""
         with pytest.raises(oc.ConfigurationError):
@@ -288,10 +297,12 @@ class TestNotifications:
             "channel": "web",
             "action": "x",
         }
-        with pytest.raises(oc.PluginError):
+        with pytest.raises(oc.PluginError) as info:
             hub.ingest([{"id": "bad"}, good])
         assert hub.stats().touchpoints == 1
         assert len(hub.quarantine()) == 1
+        assert info.value.report.accepted == 1
+        assert len(info.value.report.quarantined) == 1
 
 
 class TestHookspecs:
