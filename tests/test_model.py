@@ -226,12 +226,6 @@ class TestTouchpointConverters:
         assert hash(twin) == hash(built)
         assert len({built, twin}) == 1
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="_json_object returns a FrozenMap as is ('frozen all the way down already'), "
-        "but a FrozenMap built directly may hold lists, sets or NaN: the touchpoint then "
-        "holds mutable, non-JSON values and is not hashable",
-    )
     @pytest.mark.parametrize("field", ["traits", "properties"])
     def test_frozen_map_input_is_frozen_too(self, field: str) -> None:
         """A FrozenMap given as traits/properties is frozen all the way down, like a dict."""

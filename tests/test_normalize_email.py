@@ -281,11 +281,6 @@ class TestPrivacy:
         assert marker.casefold() not in message
         assert value.casefold() not in message
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="email-validator quotes the offending IDNA label (e.g. 'marker·y') and "
-        "_safe_reason only looks for the whole address, local part or domain",
-    )
     @pytest.mark.parametrize(
         "value",
         [

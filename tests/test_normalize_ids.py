@@ -149,21 +149,7 @@ class TestEmailSha256:
 
 
 def _kind_params() -> list[object]:
-    return [
-        pytest.param(kind, id=kind)
-        if kind != "social"
-        else pytest.param(
-            kind,
-            id=kind,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="social: only one leading-'@' run is stripped before trimming, so "
-                "'@ @x' gives '@x' which normalizes again to 'x' (and '@ @@' gives '@@', "
-                "which is then rejected as empty)",
-            ),
-        )
-        for kind in ID_KINDS
-    ]
+    return [pytest.param(kind, id=kind) for kind in ID_KINDS]
 
 
 class TestProperties:

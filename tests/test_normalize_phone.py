@@ -63,13 +63,6 @@ class TestDocumentedForms:
         """0033… is +33… with no region, or in a region whose international prefix is 00."""
         assert normalize_phone("0033612345678", _context(region)) == FRENCH_MOBILE
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="since a354880 '00' is read as '+' only when the context has no region; in "
-        "a region whose international prefix is not 00 (US, CA, JP, AU, BR, RU, … 54 "
-        "regions) 0033612345678 is rejected, against 'The international prefix 00 is "
-        "read as +' (docs/normalization.md) and the spec's '00 forms handled'",
-    )
     @pytest.mark.parametrize("region", ["US", "JP", "AU", "RU"])
     def test_00_prefix_in_any_region(self, region: str) -> None:
         """0033… is +33… whatever the context's region."""
@@ -161,11 +154,6 @@ class TestAllFormatsOfANumber:
             text = phone_formats(number)[name]
             assert normalize_phone(text, _context(region)) == _e164(number)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="'00' is read as '+' only without a region (see "
-        "TestDocumentedForms.test_00_prefix_in_any_region)",
-    )
     @given(example_phones())
     @example(next(p for p in EXAMPLE_PHONES if p[0] == "US"))
     def test_00_form_in_its_own_region(self, phone: tuple[str, phonenumbers.PhoneNumber]) -> None:

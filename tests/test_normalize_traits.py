@@ -197,22 +197,11 @@ class TestTraits:
         assert isinstance(info.value, oc.InvalidTouchpointError)
         assert info.value.field == field
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="normalize_traits checks blankness before normalize_text, so a value of only "
-        "invisible characters is stored as '' instead of being left out",
-    )
     @pytest.mark.parametrize("value", ["\u200b", "\ufeff \u200d", "\x00"])
     def test_invisible_only_value_left_out(self, value: str) -> None:
         """A value that is nothing but invisible characters says nothing: it is left out."""
         assert normalize_traits({"first_name": value, "plan": value}, CONTEXT) == {}
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="postal_code upper-cases after NFC: '\\u0390'.upper() is "
-        "'\\u0399\\u0308\\u0301', which is not NFC, so the stored form is not NFC "
-        "and a second pass changes it",
-    )
     def test_postal_code_stored_nfc(self) -> None:
         """The stored postal_code is NFC, like all stored text."""
         stored = normalize_traits({"postal_code": "\u0390 1"}, CONTEXT)["postal_code"]
@@ -235,13 +224,6 @@ class TestTraits:
             blank = value is None or (isinstance(value, str) and not value.strip())
             assert (name in result) is not blank
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="not idempotent: a non-blank string that normalizes to '' (only invisible "
-        "characters, e.g. '\\u200b') is stored as '' instead of left out, and a second pass "
-        "drops it; postal_code upper-cases after NFC, so 'ΐ' gives non-NFC '\\u0399\\u0308"
-        "\\u0301' which a second pass composes; plus normalize_text's NFC-order bug",
-    )
     @given(st.dictionaries(st.sampled_from(TRAIT_NAMES), st.one_of(st.text(), json_values(4))))
     @example({"first_name": "\u200b"})
     @example({"plan": "\x00"})

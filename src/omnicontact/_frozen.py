@@ -20,14 +20,30 @@ JSONValue: TypeAlias = Any  # str | int | float | bool | None | FrozenMap | tupl
 class FrozenMap(Mapping[str, Any]):
     """A read-only, hashable mapping with string keys.
 
+    Its values are frozen on construction (see :func:`freeze`), so it is
+    immutable and hashable all the way down.
+
     Equal to any mapping with the same items (as ``dict`` is).
     """
 
     __slots__ = ("_data", "_hash")
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
-        self._data: dict[str, Any] = dict(data) if data else {}
+        items: dict[str, Any] = {}
+        for key, value in (data or {}).items():
+            if not isinstance(key, str):
+                raise TypeError("value: object keys must be strings")
+            items[key] = freeze(value, field=f"value.{key}")
+        self._data = items
         self._hash: int | None = None
+
+    @classmethod
+    def _of_frozen(cls, items: dict[str, Any]) -> FrozenMap:
+        """Wrap *items* whose values are frozen already (no copy, no check)."""
+        new = cls.__new__(cls)
+        new._data = items
+        new._hash = None
+        return new
 
     def __getitem__(self, key: str) -> Any:
         return self._data[key]
@@ -75,6 +91,8 @@ def freeze(value: Any, *, field: str = "value") -> JSONValue:
         if not math.isfinite(value):
             raise TypeError(f"{field}: numbers must be finite")
         return value
+    if isinstance(value, FrozenMap):
+        return value
     if isinstance(value, Mapping):
         if not value:
             return EMPTY
@@ -83,7 +101,7 @@ def freeze(value: Any, *, field: str = "value") -> JSONValue:
             if not isinstance(key, str):
                 raise TypeError(f"{field}: object keys must be strings")
             items[key] = freeze(item, field=f"{field}.{key}")
-        return FrozenMap(items)
+        return FrozenMap._of_frozen(items)
     if isinstance(value, (list, tuple)):
         return tuple(freeze(item, field=f"{field}[]") for item in value)
     raise TypeError(f"{field}: {type(value).__name__} is not a JSON value")

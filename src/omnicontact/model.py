@@ -119,7 +119,7 @@ def _json_object(field: str, value: Mapping[str, Any] | None) -> FrozenMap:
     if value is None:
         return EMPTY
     if isinstance(value, FrozenMap):
-        return value  # frozen all the way down already
+        return value  # frozen all the way down on construction
     if not isinstance(value, Mapping):
         raise InvalidTouchpointError(field, "must be a JSON object")
     try:

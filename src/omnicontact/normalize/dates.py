@@ -51,19 +51,24 @@ def normalize_datetime(
     elif isinstance(value, (bool, date)):
         raise InvalidTimestampError(field, "must be a timestamp, not a date or boolean")
     elif isinstance(value, (int, float)):
-        moment = _from_epoch(float(value), field)
+        try:
+            seconds = float(value)
+        except OverflowError:
+            raise InvalidTimestampError(field, "epoch value is out of range") from None
+        moment = _from_epoch(seconds, field)
     elif isinstance(value, str):
         moment = _from_text(value.strip(), dayfirst, field)
     else:
         raise InvalidTimestampError(field, "must be a datetime, string or number")
-    if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
-        moment = dateutil_tz.resolve_imaginary(moment.replace(tzinfo=zone))
-    if moment.year < _MIN_YEAR:
-        raise InvalidTimestampError(field, f"must not be before {_MIN_YEAR}")
     try:
-        return moment.astimezone(timezone.utc)
-    except OverflowError:
+        if moment.tzinfo is None or moment.tzinfo.utcoffset(moment) is None:
+            moment = dateutil_tz.resolve_imaginary(moment.replace(tzinfo=zone))
+        moment = moment.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
         raise InvalidTimestampError(field, "is out of range") from None
+    if moment.year < _MIN_YEAR:
+        raise InvalidTimestampError(field, f"must not be before {_MIN_YEAR} (UTC)")
+    return moment
 
 
 def _from_epoch(seconds: float, field: str) -> datetime:

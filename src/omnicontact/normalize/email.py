@@ -27,6 +27,7 @@ __all__ = ["normalize_email", "normalize_email_sha256", "register_identifier_kin
 
 _INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
+_QUOTED_RE = re.compile(r"'[^']*'|\"[^\"]*\"|\u2018[^\u2019]*\u2019")
 
 
 def normalize_email(value: str, context: NormalizeContext) -> str:
@@ -58,11 +59,22 @@ def normalize_email(value: str, context: NormalizeContext) -> str:
 
 
 def _safe_reason(message: str, value: str) -> str:
-    """Return email-validator's reason unless it quotes any part of the value."""
-    parts = {value, *value.split("@")} - {""}
-    if any(len(part) > 2 and part.lower() in message.lower() for part in parts):
+    """Return email-validator's reason with quoted text removed, unless it still shows the value.
+
+    email-validator sometimes quotes the offending label (``… in 'ann·x'``);
+    quoted text is dropped, and if any part of the address (local part, domain,
+    a label, a dotted word, or a sequence of 3+ characters) still appears, only
+    the generic reason is given.
+    """
+    message = _QUOTED_RE.sub("…", message).rstrip(".")
+    lowered = message.lower()
+    text = value.lower()
+    parts = {text, *re.split(r"[@.]", text)} - {""}
+    if any(len(part) > 2 and part in lowered for part in parts) or any(
+        text[i : i + 4] in lowered for i in range(len(text) - 3)
+    ):
         return "is not a valid e-mail address"
-    return f"is not a valid e-mail address ({message.rstrip('.')})"
+    return f"is not a valid e-mail address ({message})"
 
 
 def normalize_email_sha256(value: str, context: NormalizeContext) -> str:

@@ -28,6 +28,7 @@ __all__ = ["normalize_id", "register_identifier_kinds"]
 MAX_LENGTH = 256
 _INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _LOYALTY_SEPARATORS_RE = re.compile(r"[\s\-]+")
+_HANDLE_PREFIX_RE = re.compile(r"^[@\s]+")
 
 
 def normalize_id(kind: str, value: str, transform: Callable[[str], str] = str) -> str:
@@ -61,7 +62,7 @@ def _loyalty(text: str) -> str:
 
 
 def _handle(text: str) -> str:
-    return text.lstrip("@").casefold()
+    return _HANDLE_PREFIX_RE.sub("", text).casefold()
 
 
 @hookimpl

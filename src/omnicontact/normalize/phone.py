@@ -41,14 +41,15 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
         raise InvalidIdentifierError("phone", "must not be empty")
     if _INVISIBLE_RE.search(text):
         raise InvalidIdentifierError("phone", "must not contain control or invisible characters")
-    international = text.startswith("+")
-    if text.startswith("00") and context.region is None:
-        text = "+" + text[2:]  # with a region, phonenumbers reads that region's own prefix
-        international = True
-    number = _parse(text, context.region, international)
-    if not phonenumbers.is_valid_number(number) and _TRUNK_ZERO_RE.search(text):
-        number = _parse(_TRUNK_ZERO_RE.sub("", text), context.region, international)
-    if not phonenumbers.is_valid_number(number):
+    if text.startswith("00"):
+        # "00" is the international prefix in most of the world but not everywhere
+        # (011 in North America): try the region's own reading, then "+".
+        number = _read(text, context.region) or _read("+" + text[2:], context.region)
+        text = "+" + text[2:]
+    else:
+        number = _read(text, context.region)
+    if number is None:
+        _parse(text, context.region)  # raises the parse error, if that is what is wrong
         raise InvalidIdentifierError("phone", "is not a valid number for its region")
     formatted = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     if number.extension:
@@ -56,11 +57,24 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
     return formatted
 
 
-def _parse(text: str, region: str | None, international: bool) -> phonenumbers.PhoneNumber:
+def _read(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    """Return the valid number *text* denotes (also read without a ``(0)``), or ``None``."""
+    for candidate in (text, _TRUNK_ZERO_RE.sub("", text)):
+        try:
+            number = phonenumbers.parse(candidate, region)
+        except NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return number
+    return None
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
+    """Parse *text*, turning a parse failure into the matching InvalidIdentifierError."""
     try:
         return phonenumbers.parse(text, region)
     except NumberParseException as err:
-        if err.error_type == NumberParseException.INVALID_COUNTRY_CODE and international:
+        if err.error_type == NumberParseException.INVALID_COUNTRY_CODE and text.startswith("+"):
             reason = "has no valid country calling code"
         else:
             reason = _PARSE_REASONS.get(err.error_type, "is not a phone number")

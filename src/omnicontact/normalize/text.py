@@ -23,9 +23,9 @@ def normalize_text(value: str) -> str:
 
     Idempotent. Case and accents are kept: this is the form that is stored and shown.
     """
-    text = unicodedata.normalize("NFC", value)
-    text = _INVISIBLE_RE.sub("", text)
-    return _WHITESPACE_RE.sub(" ", text).strip()
+    text = _INVISIBLE_RE.sub("", value)
+    text = _WHITESPACE_RE.sub(" ", text).strip()
+    return unicodedata.normalize("NFC", text)
 
 
 def matching_key(value: str) -> str:

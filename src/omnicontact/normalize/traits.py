@@ -79,8 +79,12 @@ def _text(field: str) -> Callable[[object, NormalizeContext], str]:
 
 
 def _upper_text(field: str) -> Callable[[object, NormalizeContext], str]:
-    text = _text(field)
-    return lambda value, context: text(value, context).upper()
+    def normalize(value: object, context: NormalizeContext) -> str:
+        if not isinstance(value, str):
+            raise InvalidTouchpointError(field, "must be a string")
+        return normalize_text(value.upper())  # upper first: NFC must come last
+
+    return normalize
 
 
 CANONICAL_TRAITS: Mapping[str, Callable[[object, NormalizeContext], Any]] = {
@@ -117,10 +121,10 @@ def normalize_traits(traits: Mapping[str, Any], context: NormalizeContext) -> di
             continue
         normalizer = CANONICAL_TRAITS.get(name)
         if normalizer is not None:
-            out[name] = normalizer(value, context)
+            value = normalizer(value, context)
         elif isinstance(value, str):
-            out[name] = normalize_text(value)
-        else:
+            value = normalize_text(value)
+        if not _is_blank(value):  # only invisible characters: not given either
             out[name] = value
     return out
 
