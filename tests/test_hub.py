@@ -98,6 +98,16 @@ class TestAdd:
         hub.add(_tp(identifiers=[oc.Identifier("phone", "07911 123456")], traits={"country": "GB"}))
         assert hub.touchpoint("tp-1").identifiers == (oc.Identifier("phone", "+447911123456"),)
 
+    def test_lookup_reads_a_national_number_in_the_given_region(self) -> None:
+        """contact(..., region=) reads a national number in another region than the default."""
+        hub = make_hub(default_region="FR")
+        hub.add(_tp(identifiers=[oc.Identifier("phone", "+44 7911 123456")]))
+        ref = oc.Identifier("phone", "07911 123456")
+        assert hub.contact(ref, region="GB").touchpoint_ids == ("tp-1",)
+        with pytest.raises(oc.InvalidIdentifierError):
+            hub.find(ref)  # read as French, it is not a valid number
+        assert len(hub.contacts_with(ref, region="GB")) == 1
+
     def test_national_phone_without_any_region_is_an_error(self) -> None:
         """With no region from the touchpoint or the hub, a national number cannot be read."""
         hub = make_hub()

@@ -332,20 +332,23 @@ class Hub:
         """
         return self._normalizer.lookup(identifier, region)
 
-    def contact(self, ref: Identifier | str) -> Contact:
+    def contact(self, ref: Identifier | str, *, region: str | None = None) -> Contact:
         """Return the contact for an identifier (normalized first) or a contact id or alias.
+
+        *region* reads a national phone number in that region instead of the
+        hub's ``default_region``.
 
         :raises ContactNotFoundError: when no contact matches.
         :raises AmbiguousIdentifierError: when a weak identifier is on several contacts.
         :raises InvalidIdentifierError: when the identifier cannot be normalized.
         """
-        found = self.find(ref)
+        found = self.find(ref, region=region)
         if found is None:
             what = "contact id" if isinstance(ref, str) else f"{ref.kind} identifier"
             raise ContactNotFoundError(f"no contact has this {what}")
         return found
 
-    def find(self, ref: Identifier | str) -> Contact | None:
+    def find(self, ref: Identifier | str, *, region: str | None = None) -> Contact | None:
         """Like :meth:`contact`, but return ``None`` when nothing matches."""
         if isinstance(ref, str):
             positions = self._graph.positions(ref)
@@ -355,7 +358,7 @@ class Hub:
             return None if anchor is None else self.contact_of(anchor)
         if not isinstance(ref, Identifier):
             raise TypeError("ref must be an Identifier or a contact id")
-        normalized = self.normalize(ref)
+        normalized = self.normalize(ref, region=region)
         if self.kinds.strength(normalized.kind) is Strength.STRONG:
             positions = self._graph.group_of_identifier(normalized)
             if positions is None:
@@ -368,9 +371,11 @@ class Hub:
             )
         return matches[0] if matches else None
 
-    def contacts_with(self, identifier: Identifier) -> tuple[Contact, ...]:
+    def contacts_with(
+        self, identifier: Identifier, *, region: str | None = None
+    ) -> tuple[Contact, ...]:
         """Return every contact that carries *identifier* (normalized first), oldest first."""
-        return self._contacts_with(self.normalize(identifier))
+        return self._contacts_with(self.normalize(identifier, region=region))
 
     def _contacts_with(self, normalized: Identifier) -> tuple[Contact, ...]:
         found = []
