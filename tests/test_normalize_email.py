@@ -343,3 +343,79 @@ class TestSha256:
         """E-mail and its hash are strong identifiers."""
         assert KINDS.strength("email") is oc.Strength.STRONG
         assert KINDS.strength("email_sha256") is oc.Strength.STRONG
+
+
+_ATEXT = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+
+
+@st.composite
+def _ascii_addresses(draw: st.DrawFn) -> str:
+    """ASCII addresses near the edges of the fast path: odd locals, odd and special domains."""
+    atom = st.text(alphabet=_ATEXT, min_size=1, max_size=12)
+    local = draw(
+        st.one_of(
+            st.lists(atom, min_size=1, max_size=4).map(".".join),
+            st.text(alphabet=_ATEXT + '. @"\\(),:;<>[]\t', min_size=0, max_size=20),
+            st.just("x" * 65),
+        )
+    )
+    label = st.from_regex(r"[A-Za-z0-9]([A-Za-z0-9-]{0,10}[A-Za-z0-9])?", fullmatch=True)
+    domain = draw(
+        st.one_of(
+            st.lists(label, min_size=2, max_size=4).map(".".join),
+            st.sampled_from(
+                [
+                    "example.com",
+                    "Example.COM",
+                    "localhost",
+                    "x.test",
+                    "mail.local",
+                    "a-.com",
+                    "ab--cd.com",
+                    "xn--bcher-kva.de",
+                    "example.123",
+                    "example.com.",
+                    "[127.0.0.1]",
+                    "",
+                    ("a" * 63 + ".") * 4 + "com",
+                ]
+            ),
+        )
+    )
+    return f"{local}@{domain}"
+
+
+class TestFastPath:
+    """The per-hub e-mail normalizer's ASCII fast path agrees with the full validation."""
+
+    @given(_ascii_addresses())
+    @example("Ann.Lee@Example.com")
+    @example("info@example.com")
+    @example("a@xn--bcher-kva.de")
+    @example("x" * 65 + "@example.com")
+    @example("x" * 64 + "@example.com")
+    @example("x" * 10 + "@" + ("a" * 60 + ".") * 4 + "com")
+    def test_same_result_or_same_error_as_the_full_path(self, value: str) -> None:
+        """Any ASCII address gives what normalize_email gives, or the same error."""
+        from omnicontact.normalize.email import EmailNormalizer
+
+        fast = EmailNormalizer()
+        try:
+            expected: str | None = normalize_email(value, DEFAULT)
+        except oc.InvalidIdentifierError as err:
+            expected, reason = None, str(err)
+        for _ in range(2):  # the second call hits the domain cache
+            if expected is None:
+                with pytest.raises(oc.InvalidIdentifierError) as info:
+                    fast(value, DEFAULT)
+                assert str(info.value) == reason
+            else:
+                assert fast(value, DEFAULT) == expected
+
+    def test_case_kept_policy_takes_the_full_path(self) -> None:
+        """With case kept, the fast path steps aside (email-validator lowers role mailboxes)."""
+        from omnicontact.normalize.email import EmailNormalizer
+
+        keep = NormalizeContext(casefold_email_local=False)
+        for value in ("Ann@Example.com", "INFO@example.com"):
+            assert EmailNormalizer()(value, keep) == normalize_email(value, keep)

@@ -17,16 +17,24 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from email_validator import EmailNotValidError, validate_email
+from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
 
-__all__ = ["normalize_email", "normalize_email_sha256", "register_identifier_kinds"]
+__all__ = [
+    "EmailNormalizer",
+    "normalize_email",
+    "normalize_email_sha256",
+    "register_identifier_kinds",
+]
 
 _INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
+_MAX_EMAIL = 254
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_DOT_ATOM_RE = re.compile(rf"{_ATEXT}(?:\.{_ATEXT})*\Z")
 _QUOTED_RE = re.compile(r"'[^']*'|\"[^\"]*\"|\u2018[^\u2019]*\u2019")
 
 
@@ -42,20 +50,69 @@ def normalize_email(value: str, context: NormalizeContext) -> str:
         raise InvalidIdentifierError("email", "must not contain control or invisible characters")
     text = unicodedata.normalize("NFC", text)
     try:
-        result = validate_email(
-            text,
-            check_deliverability=False,
-            allow_smtputf8=True,
-            allow_quoted_local=False,
-            allow_domain_literal=False,
-            allow_display_name=False,
-        )
+        result = _validate(text)
     except EmailNotValidError as err:
         raise InvalidIdentifierError("email", _safe_reason(str(err), text)) from None
     local = result.local_part
     if context.casefold_email_local:
         local = unicodedata.normalize("NFC", local.casefold())
     return f"{local}@{result.domain}"
+
+
+def _validate(text: str) -> ValidatedEmail:
+    return validate_email(
+        text,
+        check_deliverability=False,
+        allow_smtputf8=True,
+        allow_quoted_local=False,
+        allow_domain_literal=False,
+        allow_display_name=False,
+    )
+
+
+class EmailNormalizer:
+    """:func:`normalize_email` with a fast path for plain ASCII addresses.
+
+    Most addresses are ASCII ``dot-atom@domain``. For those, the local part is
+    checked with the RFC 5322 dot-atom pattern (what email-validator checks for
+    ASCII) and the domain is validated once by email-validator and remembered,
+    so a new address at a known domain costs a regular expression instead of a
+    full validation. Anything else (Unicode, IDNA, quotes, odd lengths, a domain
+    email-validator would rewrite, or case kept) takes the full path. One
+    instance per hub holds its own bounded cache of domains.
+    """
+
+    __slots__ = ("_domains", "max_domains")
+
+    def __init__(self, max_domains: int = 10_000) -> None:
+        self._domains: dict[str, bool] = {}
+        self.max_domains = max_domains
+
+    def __call__(self, value: str, context: NormalizeContext) -> str:
+        """Normalize *value* exactly as :func:`normalize_email` does."""
+        text = value.strip()
+        if context.casefold_email_local and len(text) <= _MAX_EMAIL and text.isascii():
+            local, at, domain = text.partition("@")
+            if (
+                at
+                and _DOT_ATOM_RE.match(local)
+                and self._plain_domain(domain.lower())
+            ):
+                return f"{local.lower()}@{domain.lower()}"
+        return normalize_email(value, context)
+
+    def _plain_domain(self, domain: str) -> bool:
+        """Tell whether email-validator accepts *domain* and keeps it as it is."""
+        known = self._domains.get(domain)
+        if known is None:
+            try:
+                known = _validate(f"a@{domain}").domain == domain
+            except EmailNotValidError:
+                known = False
+            if len(self._domains) >= self.max_domains:
+                self._domains.clear()
+            self._domains[domain] = known
+        return known
 
 
 def _safe_reason(message: str, value: str) -> str:
@@ -97,7 +154,7 @@ def register_identifier_kinds() -> list[IdentifierKind]:
         IdentifierKind(
             name="email",
             strength=Strength.STRONG,
-            normalize=normalize_email,
+            normalize=EmailNormalizer(),
             description="e-mail address; local part case-folded, domain IDNA-mapped",
             derive=email_sha256,
         ),
