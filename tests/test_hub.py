@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from datetime import datetime, timedelta, timezone
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -126,6 +127,20 @@ class TestAdd:
         """Passing a mapping to add() is a typed error pointing at ingest()."""
         with pytest.raises(oc.InvalidTouchpointError, match="ingest"):
             hub.add({"id": "x"})  # type: ignore[arg-type]
+
+
+class TestStoredForm:
+    @given(touchpoint_streams(max_size=8))
+    def test_stored_touchpoints_are_canonical(self, stream: list[oc.Touchpoint]) -> None:
+        """What the log holds equals the same values passed through the public constructor."""
+        hub = make_hub(default_region="FR")
+        hub.add_many(stream)
+        for stored in hub.touchpoints():
+            fields = {a.name: getattr(stored, a.name) for a in attrs.fields(oc.Touchpoint)}
+            rebuilt = oc.Touchpoint(**fields)
+            assert rebuilt == stored
+            assert hash(rebuilt) == hash(stored)
+            assert oc.Touchpoint.from_mapping(stored.to_mapping()) == stored
 
 
 class TestFutureTimestamps:

@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterator, Mapping
 from typing import Any, TypeAlias
 
-__all__ = ["EMPTY", "FrozenMap", "JSONValue", "freeze", "thaw"]
+__all__ = ["EMPTY", "FrozenMap", "JSONValue", "freeze", "freeze_object", "thaw"]
 
 JSONValue: TypeAlias = Any  # str | int | float | bool | None | FrozenMap | tuple
 
@@ -105,6 +105,13 @@ def freeze(value: Any, *, field: str = "value") -> JSONValue:
     if isinstance(value, (list, tuple)):
         return tuple(freeze(item, field=f"{field}[]") for item in value)
     raise TypeError(f"{field}: {type(value).__name__} is not a JSON value")
+
+
+def freeze_object(value: Mapping[str, Any], *, field: str = "value") -> FrozenMap:
+    """Return a JSON object as a :class:`FrozenMap` (see :func:`freeze`)."""
+    frozen = freeze(value, field=field)
+    assert isinstance(frozen, FrozenMap)
+    return frozen
 
 
 def thaw(value: JSONValue) -> Any:

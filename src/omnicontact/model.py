@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any
@@ -58,7 +59,7 @@ def fingerprint(value: str) -> str:
 def _kind(value: object) -> str:
     if not isinstance(value, str):
         raise InvalidIdentifierError("?", "kind must be a string", field="identifiers")
-    kind = value.strip().lower()
+    kind = sys.intern(value.strip().lower())  # a few kinds, millions of identifiers
     if not _KIND_RE.match(kind):
         raise InvalidIdentifierError(
             "?", "kind must be snake_case, optionally 'name:qualifier'", field="identifiers"
@@ -69,7 +70,7 @@ def _kind(value: object) -> str:
 def _slug(field: str, value: object) -> str:
     if not isinstance(value, str):
         raise InvalidTouchpointError(field, "must be a string")
-    slug = value.strip().lower()
+    slug = sys.intern(value.strip().lower())  # a few channels and actions, shared
     if not _SLUG_RE.match(slug):
         raise InvalidTouchpointError(
             field, "must be a lower-case slug of letters, digits and _ . : -"
@@ -284,6 +285,39 @@ class Touchpoint:
         if self.received_at is not None:
             out["received_at"] = self.received_at.isoformat()
         return out
+
+    @classmethod
+    def _trusted(
+        cls,
+        *,
+        id: str,
+        occurred_at: datetime,
+        channel: str,
+        action: str,
+        identifiers: tuple[Identifier, ...],
+        traits: FrozenMap,
+        properties: FrozenMap,
+        source: str | None,
+        received_at: datetime | None,
+    ) -> Touchpoint:
+        """Build from values that are already valid and canonical, skipping the converters.
+
+        For omnicontact's own pipeline (the normalizer), where every value comes
+        from a touchpoint that passed them: identifiers deduplicated and sorted,
+        traits and properties frozen.
+        """
+        new = object.__new__(cls)
+        setter = object.__setattr__
+        setter(new, "id", id)
+        setter(new, "occurred_at", occurred_at)
+        setter(new, "channel", channel)
+        setter(new, "action", action)
+        setter(new, "identifiers", identifiers)
+        setter(new, "traits", traits)
+        setter(new, "properties", properties)
+        setter(new, "source", source)
+        setter(new, "received_at", received_at)
+        return new
 
     def same_content(self, other: Touchpoint) -> bool:
         """Tell whether *other* carries the same event, ignoring ``received_at``."""

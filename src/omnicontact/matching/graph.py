@@ -49,12 +49,29 @@ class _Unit:
     __slots__ = ("anchor", "group", "kinds", "nbrs", "strong", "tps")
 
     def __init__(self, strong: bool) -> None:
+        # Most units are small: containers are created on first use.
         self.strong = strong
-        self.tps: list[int] = []
+        self.tps: list[int] | None = None
         self.anchor: tuple[datetime, str, int] | None = None
-        self.kinds: set[str] = set()
-        self.nbrs: set[int] = set()
+        self.kinds: tuple[str, ...] = ()
+        self.nbrs: set[int] | None = None
         self.group: _Group | None = None
+
+    def add_tp(self, position: int) -> None:
+        if self.tps is None:
+            self.tps = [position]
+        else:
+            self.tps.append(position)
+
+    def add_nbr(self, root: int) -> bool:
+        """Add a neighbour; tell whether it is new."""
+        if self.nbrs is None:
+            self.nbrs = {root}
+            return True
+        if root in self.nbrs:
+            return False
+        self.nbrs.add(root)
+        return True
 
 
 class _Group:
@@ -127,15 +144,23 @@ class IdentityGraph:
         self._size[a] += self._size[b]
         units = self._units
         ua, ub = units[a], units.pop(b)
-        ua.tps.extend(ub.tps)
+        if ub.tps:
+            if ua.tps is None:
+                ua.tps = ub.tps
+            else:
+                ua.tps.extend(ub.tps)
         if ub.anchor is not None and (ua.anchor is None or ub.anchor < ua.anchor):
             ua.anchor = ub.anchor
-        ua.kinds |= ub.kinds
-        for n in ub.nbrs:
-            other = units[n].nbrs
-            other.discard(b)
-            other.add(a)
-        ua.nbrs |= ub.nbrs
+        for kind in ub.kinds:
+            if kind not in ua.kinds:
+                ua.kinds = (*ua.kinds, kind)
+        if ub.nbrs:
+            for n in ub.nbrs:
+                other = units[n].nbrs
+                assert other is not None
+                other.discard(b)
+                other.add(a)
+                ua.add_nbr(n)
         return a
 
     # ------------------------------------------------------------------ adding
@@ -155,7 +180,7 @@ class IdentityGraph:
             for ident in strong:
                 kind = self._kind_of(ident)
                 if kind not in unit.kinds:
-                    unit.kinds.add(kind)
+                    unit.kinds = (*unit.kinds, kind)
                     structural = True
             for ident in weak:
                 node = self._node.get(ident)
@@ -163,9 +188,8 @@ class IdentityGraph:
                     node = self._node[ident] = self._new_node(False)
                     structural = True
                 region = self._find(node)
-                if region not in unit.nbrs:
-                    unit.nbrs.add(region)
-                    units[region].nbrs.add(root)
+                if unit.add_nbr(region):
+                    units[region].add_nbr(root)
                     structural = True
         else:
             weak = list(weak)
@@ -176,7 +200,7 @@ class IdentityGraph:
                 structural = True
             unit = units[root]
             structural = structural or not unit.tps  # an empty region now holds activity
-        unit.tps.append(position)
+        unit.add_tp(position)
         if unit.anchor is None or anchor < unit.anchor:
             unit.anchor = anchor
         if not structural and unit.group is not None:
@@ -224,7 +248,7 @@ class IdentityGraph:
         seen = {root}
         stack = [root]
         while stack:
-            for n in units[stack.pop()].nbrs:
+            for n in units[stack.pop()].nbrs or ():
                 if n not in seen:
                     seen.add(n)
                     stack.append(n)
@@ -283,10 +307,10 @@ class IdentityGraph:
         seen_kinds: set[str] = set()
         conflict = False
         for u in strong:
-            if seen_kinds & units[u].kinds:
+            if not seen_kinds.isdisjoint(units[u].kinds):
                 conflict = True
                 break
-            seen_kinds |= units[u].kinds
+            seen_kinds.update(units[u].kinds)
         if not conflict:
             return [_make_group(component, units)]
         members: dict[int, list[int]] = {u: [u] for u in strong}
@@ -294,7 +318,7 @@ class IdentityGraph:
         for u in component:
             if units[u].strong:
                 continue
-            nbrs = units[u].nbrs
+            nbrs = units[u].nbrs or ()
             if len(nbrs) == 1:
                 members[next(iter(nbrs))].append(u)
             else:
@@ -345,7 +369,7 @@ class IdentityGraph:
     def _positions(self, group: _Group) -> list[int]:
         out: list[int] = []
         for u in group.units:
-            out.extend(self._units[self._find(u)].tps)
+            out.extend(self._units[self._find(u)].tps or ())
         return out
 
     def anchor_of(self, contact_id: str) -> str | None:

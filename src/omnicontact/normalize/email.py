@@ -93,11 +93,7 @@ class EmailNormalizer:
         text = value.strip()
         if context.casefold_email_local and len(text) <= _MAX_EMAIL and text.isascii():
             local, at, domain = text.partition("@")
-            if (
-                at
-                and _DOT_ATOM_RE.match(local)
-                and self._plain_domain(domain.lower())
-            ):
+            if at and _DOT_ATOM_RE.match(local) and self._plain_domain(domain.lower()):
                 return f"{local.lower()}@{domain.lower()}"
         return normalize_email(value, context)
 

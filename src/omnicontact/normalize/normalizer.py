@@ -7,10 +7,11 @@ from datetime import datetime, timezone
 
 import attrs
 
+from omnicontact._frozen import EMPTY, freeze_object
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.model import Identifier, Touchpoint
 from omnicontact.normalize.dates import normalize_datetime
-from omnicontact.normalize.kinds import KindRegistry, NormalizeContext
+from omnicontact.normalize.kinds import IdentifierKind, KindRegistry, NormalizeContext
 from omnicontact.normalize.traits import normalize_traits, region_hint
 
 __all__ = ["TouchpointNormalizer"]
@@ -49,7 +50,11 @@ class TouchpointNormalizer:
         :raises InvalidIdentifierError: when its kind rejects the value.
         :raises UnknownIdentifierKindError: when no plug-in registers its kind.
         """
-        kind = self.kinds.get(identifier.kind)
+        return self._normalize(self.kinds.get(identifier.kind), identifier, region)
+
+    def _normalize(
+        self, kind: IdentifierKind, identifier: Identifier, region: str | None
+    ) -> tuple[Identifier, ...]:
         key = (identifier.kind, identifier.value, region if kind.context_sensitive else None)
         cache = self._cache
         cached = cache.get(key)
@@ -85,10 +90,16 @@ class TouchpointNormalizer:
         """
         context = self.context
         traits = normalize_traits(touchpoint.traits, context) if touchpoint.traits else {}
-        region = region_hint(traits, touchpoint.properties) or context.region
-        identifiers: list[Identifier] = []
+        region: str | None = None
+        region_known = False
+        identifiers: set[Identifier] = set()
+        get_kind = self.kinds.get
         for identifier in touchpoint.identifiers:
-            identifiers.extend(self.identifier(identifier, region))
+            kind = get_kind(identifier.kind)
+            if kind.context_sensitive and not region_known:
+                region = region_hint(traits, touchpoint.properties) or context.region
+                region_known = True
+            identifiers.update(self._normalize(kind, identifier, region))
         occurred = touchpoint.occurred_at
         if occurred.tzinfo is not timezone.utc:
             occurred = normalize_datetime(occurred, timezone_=context.timezone)
@@ -97,13 +108,15 @@ class TouchpointNormalizer:
             received = received_at
         elif received.tzinfo is not timezone.utc:
             received = normalize_datetime(received, timezone_=context.timezone, field="received_at")
-        return Touchpoint(
+        # Every field is valid already (it came from a Touchpoint, or from a
+        # normalizer): build without running the converters again.
+        return Touchpoint._trusted(
             id=touchpoint.id,
             occurred_at=occurred,
             channel=touchpoint.channel,
             action=touchpoint.action,
-            identifiers=identifiers,
-            traits=traits if traits else None,
+            identifiers=tuple(sorted(identifiers, key=Identifier.sort_key)),
+            traits=freeze_object(traits) if traits else EMPTY,
             properties=touchpoint.properties,
             source=touchpoint.source,
             received_at=received,
