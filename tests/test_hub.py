@@ -279,6 +279,26 @@ class TestOptions:
         assert stats.cache_misses == 1
         assert stats.cache_hits == 4
 
+    def test_garbage_collector_is_paused_during_a_batch_and_restored(self) -> None:
+        """pause_gc pauses the collector inside a batch only and restores it, even on error."""
+        import gc
+
+        seen: list[bool] = []
+
+        class Probe:
+            @oc.hookimpl
+            def touchpoint_rejected(self) -> None:
+                seen.append(gc.isenabled())
+
+        assert gc.isenabled()
+        make_hub(plugins=[Probe()]).ingest([{"id": "bad"}])
+        make_hub(plugins=[Probe()], pause_gc=False).ingest([{"id": "bad"}])
+        assert seen == [False, True]
+        assert gc.isenabled()
+        with pytest.raises(oc.InvalidTouchpointError):
+            make_hub().ingest([{"id": "bad"}], on_error="raise")
+        assert gc.isenabled()
+
     def test_cache_can_be_disabled(self) -> None:
         """cache_size=0 normalizes every time and gives the same result."""
         hub = make_hub(cache_size=0)
