@@ -299,6 +299,14 @@ class TestOptions:
             make_hub().ingest([{"id": "bad"}], on_error="raise")
         assert gc.isenabled()
 
+    def test_trait_cache_keeps_json_types_apart(self, hub: oc.Hub) -> None:
+        """Traits equal in Python but not in JSON (1, 1.0, True) are stored as given."""
+        for i, value in enumerate([1, True, 1.0, "1"]):
+            hub.add(_tp(f"tp-{i}", traits={"vip": value}))
+            stored = hub.touchpoint(f"tp-{i}").traits["vip"]
+            assert type(stored) is type(value)
+            assert stored == value
+
     def test_cache_can_be_disabled(self) -> None:
         """cache_size=0 normalizes every time and gives the same result."""
         hub = make_hub(cache_size=0)

@@ -172,7 +172,8 @@ class Hub:
         :raises ConflictError: when its id is in the log with other content.
         :raises PluginError: when a notified plug-in raised; the touchpoint is stored.
         """
-        receipt, change = self._add(touchpoint, self._now())
+        position, duplicate, change = self._add(touchpoint, self._now())
+        receipt = Receipt(self._store.at(position), self._contact_id_at(position), duplicate)
         self._notify(change)
         return receipt
 
@@ -239,7 +240,7 @@ class Hub:
         plugin_failure: PluginError | None = None
         for position, record in enumerate(records):
             try:
-                receipt, change = self._add(build(record), now)
+                _, duplicate, change = self._add(build(record), now)
             except (InvalidTouchpointError, ConflictError) as err:
                 if on_error == "raise":
                     raise
@@ -256,7 +257,7 @@ class Hub:
                     "touchpoint_rejected", rejection=rejection
                 )
                 continue
-            if receipt.duplicate:
+            if duplicate:
                 duplicates += 1
             else:
                 accepted += 1
@@ -270,7 +271,8 @@ class Hub:
             raise plugin_failure
         return report
 
-    def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[Receipt, Change | None]:
+    def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[int, bool, Change | None]:
+        """Normalize, store and resolve; return ``(log position, duplicate, change)``."""
         if not isinstance(touchpoint, Touchpoint):
             raise InvalidTouchpointError(
                 "touchpoint", "must be a Touchpoint (use Hub.ingest for JSON mappings)"
@@ -285,12 +287,11 @@ class Hub:
                 raise ConflictError(
                     "a touchpoint with this id is already in the log with other content"
                 )
-            return Receipt(stored, self._contact_id_at(existing, stored), True), None
+            return existing, True, None
         strong, weak = self._split(normalized.identifiers)
         position = store.append(normalized)
         change = self._graph.add(position, (normalized.occurred_at, normalized.id), strong, weak)
-        contact_id = self._graph.contact_id_of(position, _representative(strong, weak))
-        return Receipt(normalized, contact_id, False), change
+        return position, False, change
 
     def _split(
         self, identifiers: tuple[Identifier, ...]
@@ -472,8 +473,8 @@ class Hub:
 
     # ------------------------------------------------------------------ building
 
-    def _contact_id_at(self, position: int, touchpoint: Touchpoint | None = None) -> str:
-        tp = touchpoint or self._store.at(position)
+    def _contact_id_at(self, position: int) -> str:
+        tp = self._store.at(position)
         strong, weak = self._split(tp.identifiers)
         return self._graph.contact_id_of(position, _representative(strong, weak))
 

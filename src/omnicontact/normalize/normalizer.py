@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import attrs
 
-from omnicontact._frozen import EMPTY, freeze_object
+from omnicontact._frozen import EMPTY, FrozenMap, freeze_object
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.model import Identifier, Touchpoint
 from omnicontact.normalize.dates import normalize_datetime
@@ -30,7 +30,16 @@ class TouchpointNormalizer:
     :param cache_size: entries kept; 0 disables the cache.
     """
 
-    __slots__ = ("_cache", "cache_size", "context", "hits", "kinds", "misses")
+    __slots__ = (
+        "_cache",
+        "_contexts",
+        "_trait_cache",
+        "cache_size",
+        "context",
+        "hits",
+        "kinds",
+        "misses",
+    )
 
     def __init__(self, kinds: KindRegistry, context: NormalizeContext, cache_size: int = 100_000):
         self.kinds = kinds
@@ -41,6 +50,8 @@ class TouchpointNormalizer:
         )
         self.hits = 0
         self.misses = 0
+        self._contexts: dict[str | None, NormalizeContext] = {None: context}
+        self._trait_cache: dict[FrozenMap, FrozenMap] = {}
 
     def identifier(
         self, identifier: Identifier, region: str | None = None
@@ -63,7 +74,9 @@ class TouchpointNormalizer:
             cache.move_to_end(key)
             return cached
         self.misses += 1
-        context = self.context if region is None else attrs.evolve(self.context, region=region)
+        context = self._contexts.get(region)
+        if context is None:
+            context = self._contexts[region] = attrs.evolve(self.context, region=region)
         value = kind.normalize(identifier.value, context)
         if not isinstance(value, str) or not value:
             raise InvalidIdentifierError(identifier.kind, "its normalizer returned no value")
@@ -77,6 +90,24 @@ class TouchpointNormalizer:
                 cache.popitem(last=False)
         return result
 
+    def _traits(self, raw: FrozenMap) -> FrozenMap:
+        """Return normalized traits; a person's traits repeat, so whole maps are cached.
+
+        Only maps of strings are cached: ``1``, ``1.0`` and ``True`` are equal
+        keys in Python but different JSON values.
+        """
+        cacheable = all(type(value) is str for value in raw.values())
+        cache = self._trait_cache
+        cached = cache.get(raw) if cacheable else None
+        if cached is None:
+            traits = normalize_traits(raw, self.context)
+            cached = freeze_object(traits) if traits else EMPTY
+            if cacheable and self.cache_size:
+                if len(cache) >= self.cache_size:
+                    cache.clear()
+                cache[raw] = cached
+        return cached
+
     def lookup(self, identifier: Identifier, region: str | None = None) -> Identifier:
         """Return the normalized form of *identifier* alone (for lookups)."""
         return self.identifier(identifier, region or self.context.region)[0]
@@ -89,7 +120,7 @@ class TouchpointNormalizer:
         :raises InvalidTouchpointError: (or a subclass) naming the field and rule broken.
         """
         context = self.context
-        traits = normalize_traits(touchpoint.traits, context) if touchpoint.traits else {}
+        traits = self._traits(touchpoint.traits) if touchpoint.traits else EMPTY
         region: str | None = None
         region_known = False
         identifiers: set[Identifier] = set()
@@ -116,7 +147,7 @@ class TouchpointNormalizer:
             channel=touchpoint.channel,
             action=touchpoint.action,
             identifiers=tuple(sorted(identifiers, key=Identifier.sort_key)),
-            traits=freeze_object(traits) if traits else EMPTY,
+            traits=traits,
             properties=touchpoint.properties,
             source=touchpoint.source,
             received_at=received,
