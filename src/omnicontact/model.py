@@ -17,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from omnicontact._chars import UNSAFE_RE
 from omnicontact._frozen import EMPTY, FrozenMap, freeze, thaw
 from omnicontact.errors import (
     InvalidIdentifierError,
@@ -28,7 +29,6 @@ __all__ = ["Contact", "Identifier", "Touchpoint"]
 
 _KIND_RE = re.compile(r"[a-z][a-z0-9_]*(?::[a-z0-9][a-z0-9_.-]*)?\Z")
 _SLUG_RE = re.compile(r"[a-z0-9][a-z0-9_.:-]*\Z")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _MAX_ID_LENGTH = 256
 
 _TOUCHPOINT_FIELDS = frozenset(
@@ -94,7 +94,7 @@ def _touchpoint_id(value: object) -> str:
         raise InvalidTouchpointError("id", "must not be empty")
     if len(text) > _MAX_ID_LENGTH:
         raise InvalidTouchpointError("id", f"must be at most {_MAX_ID_LENGTH} characters")
-    if _CONTROL_RE.search(text):
+    if UNSAFE_RE.search(text):
         raise InvalidTouchpointError("id", "must not contain control or invisible characters")
     return text
 

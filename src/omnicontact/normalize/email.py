@@ -22,6 +22,7 @@ from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+from omnicontact.normalize.text import raw_text
 
 __all__ = [
     "EmailNormalizer",
@@ -30,7 +31,6 @@ __all__ = [
     "register_identifier_kinds",
 ]
 
-_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 _MAX_EMAIL = 254
 _ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -43,12 +43,7 @@ def normalize_email(value: str, context: NormalizeContext) -> str:
 
     :raises InvalidIdentifierError: naming the rule broken, never the address.
     """
-    text = value.strip()
-    if not text:
-        raise InvalidIdentifierError("email", "must not be empty")
-    if _INVISIBLE_RE.search(text):
-        raise InvalidIdentifierError("email", "must not contain control or invisible characters")
-    text = unicodedata.normalize("NFC", text)
+    text = unicodedata.normalize("NFC", raw_text("email", value))
     try:
         result = _validate(text)
     except EmailNotValidError as err:

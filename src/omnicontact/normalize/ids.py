@@ -22,11 +22,11 @@ from collections.abc import Callable
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+from omnicontact.normalize.text import raw_text
 
 __all__ = ["normalize_id", "register_identifier_kinds"]
 
 MAX_LENGTH = 256
-_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _LOYALTY_SEPARATORS_RE = re.compile(r"[\s\-]+")
 _HANDLE_PREFIX_RE = re.compile(r"^[@\s]+")
 
@@ -36,9 +36,7 @@ def normalize_id(kind: str, value: str, transform: Callable[[str], str] = str) -
 
     :raises InvalidIdentifierError: empty, too long, or with invisible characters.
     """
-    if _INVISIBLE_RE.search(value.strip()):
-        raise InvalidIdentifierError(kind, "must not contain control or invisible characters")
-    text = transform(value.strip()).strip()
+    text = transform(raw_text(kind, value)).strip()
     if not text:
         raise InvalidIdentifierError(kind, "must not be empty")
     if len(text) > MAX_LENGTH:

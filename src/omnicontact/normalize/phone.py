@@ -17,10 +17,10 @@ from phonenumbers import NumberParseException, PhoneNumberFormat
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+from omnicontact.normalize.text import raw_text
 
 __all__ = ["normalize_phone", "register_identifier_kinds"]
 
-_INVISIBLE_RE = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
 _TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "national number and no region to read it in",
@@ -36,11 +36,7 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
 
     :raises InvalidIdentifierError: naming the rule broken, never the number.
     """
-    text = value.strip()
-    if not text:
-        raise InvalidIdentifierError("phone", "must not be empty")
-    if _INVISIBLE_RE.search(text):
-        raise InvalidIdentifierError("phone", "must not contain control or invisible characters")
+    text = raw_text("phone", value)
     if text.startswith("00"):
         # "00" is the international prefix in most of the world but not everywhere
         # (011 in North America): try the region's own reading, then "+".

@@ -10,12 +10,29 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["matching_key", "normalize_text"]
+from omnicontact._chars import UNSAFE_RE
+from omnicontact.errors import InvalidIdentifierError
+
+__all__ = ["matching_key", "normalize_text", "raw_text"]
 
 _WHITESPACE_RE = re.compile(r"\s+")
 _INVISIBLE_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200d\u2060-\u2064\ufeff]")
 _APOSTROPHES = frozenset("'`\u2019\u02bc\u00b4")
 _PUNCTUATION = frozenset("PSZ")  # Unicode categories: punctuation, symbols, separators
+
+
+def raw_text(kind: str, value: str) -> str:
+    """Return a raw identifier value trimmed, after the checks every kind shares.
+
+    :raises InvalidIdentifierError: when it is empty or holds control or
+        invisible characters (which make equal-looking values differ).
+    """
+    text = value.strip()
+    if not text:
+        raise InvalidIdentifierError(kind, "must not be empty")
+    if UNSAFE_RE.search(text):
+        raise InvalidIdentifierError(kind, "must not contain control or invisible characters")
+    return text
 
 
 def normalize_text(value: str) -> str:
