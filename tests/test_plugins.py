@@ -224,6 +224,24 @@ class TestEntryPoints:
         )
         assert info.hooks == ("register_identifier_kinds",)
 
+    def test_entry_point_class_is_instantiated_per_hub(
+        self, entry_points: list[_FakeEntryPoint]
+    ) -> None:
+        """An entry point naming a class gives each hub its own instance."""
+
+        class Counting(KindPlugin):
+            def __init__(self) -> None:
+                super().__init__(_upper_kind())
+
+        entry_points.append(_FakeEntryPoint("counting", Counting))
+        first, second = oc.Hub(), oc.Hub()
+        a, b = first.plugins.get("counting"), second.plugins.get("counting")
+        assert isinstance(a, Counting)
+        assert isinstance(b, Counting)
+        assert a is not b
+        assert "member_no" in first.kinds
+        assert first.plugins.get("nope") is None
+
     def test_autoload_can_be_disabled_by_argument(
         self, entry_points: list[_FakeEntryPoint]
     ) -> None:

@@ -5,6 +5,9 @@ so a process may embed several hubs). The built-in plug-ins are registered
 through the same hooks as third-party ones; then plug-ins passed by the caller;
 then the ``omnicontact`` entry-point group, unless autoload is disabled by
 argument or by the ``OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD`` environment variable.
+
+An entry point names a module, an object, or a class; a class is instantiated
+once per hub, which is how a plug-in keeps state of its own in each hub.
 """
 
 from __future__ import annotations
@@ -145,9 +148,11 @@ class Plugins:
                 continue
             try:
                 plugin = ep.load()
+                if isinstance(plugin, type):
+                    plugin = plugin()  # a class: one instance, with its own state, per hub
             except Exception as err:
                 raise PluginError(
-                    ep.name, "load", f"entry point could not be imported ({type(err).__name__})"
+                    ep.name, "load", f"entry point could not be loaded ({type(err).__name__})"
                 ) from err
             self._register(plugin, ep.name)
             if ep.dist is not None:
@@ -197,6 +202,10 @@ class Plugins:
                     failure.__cause__ = err
         if failure is not None:
             raise failure
+
+    def get(self, name: str) -> object | None:
+        """Return the plug-in object registered under *name* (for its state), or ``None``."""
+        return self.manager.get_plugin(name)
 
     def is_builtin(self, name: str) -> bool:
         """Tell whether plug-in *name* ships with omnicontact."""

@@ -2,7 +2,8 @@
 
 The plug-in contributes the ``membership_id`` identifier kind and counts the
 contact merges it is told about. omnicontact finds it through the entry point
-``membership = "omnicontact_membership:plugin"`` in the ``omnicontact`` group.
+``membership = "omnicontact_membership:MembershipPlugin"`` in the ``omnicontact``
+group; since it names a class, each hub gets an instance of its own.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import re
 
 import omnicontact as oc
 
-__all__ = ["RULE", "MembershipPlugin", "normalize_membership_id", "plugin"]
+__all__ = ["RULE", "MembershipPlugin", "normalize_membership_id"]
 
 _SEPARATORS_RE = re.compile(r"[\s\-]+")
 _MEMBERSHIP_RE = re.compile(r"[A-Z]{2}\d{6}\Z", re.ASCII)  # ASCII: \d is 0-9 only
@@ -61,7 +62,3 @@ class MembershipPlugin:
     def contact_merged(self, contact_id: str, merged_ids: tuple[str, ...]) -> None:
         """Count one merge: the contacts *merged_ids* became *contact_id*."""
         self.merges += 1
-
-
-plugin = MembershipPlugin()
-"""The instance the entry point points at."""
