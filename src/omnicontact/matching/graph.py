@@ -181,7 +181,8 @@ class IdentityGraph:
                 kind = self._kind_of(ident)
                 if kind not in unit.kinds:
                     unit.kinds = (*unit.kinds, kind)
-                    structural = True
+                    # A new kind matters only where it can meet another unit's.
+                    structural = structural or bool(unit.nbrs)
             for ident in weak:
                 node = self._node.get(ident)
                 if node is None:
@@ -210,25 +211,39 @@ class IdentityGraph:
     def _join(
         self, idents: list[object], strong: bool, before: list[_Group | None]
     ) -> tuple[int, bool]:
-        """Union the nodes of *idents* (creating new ones); return the root and whether it grew."""
+        """Put *idents* in one unit; return its root and whether units were created or merged.
+
+        Identifiers seen before bring their units, which are merged; new
+        identifiers only join the unit (a new identifier on a known unit
+        changes no contact), or start a new one when none is known.
+        """
         node_of = self._node
         units = self._units
         root = -1
-        grew = False
+        changed = False
+        new = []
         for ident in idents:
             node = node_of.get(ident)
             if node is None:
-                node = node_of[ident] = self._new_node(strong)
-                grew = True
-            else:
-                node = self._find(node)
-                before.append(units[node].group)
+                new.append(ident)
+                continue
+            node = self._find(node)
+            before.append(units[node].group)
             if root < 0:
                 root = node
             elif node != root:
                 root = self._union(root, node)
-                grew = True
-        return root, grew
+                changed = True
+        if root < 0:
+            root = node_of[new.pop()] = self._new_node(strong)
+            changed = True
+        parent, size = self._parent, self._size
+        for ident in new:
+            node_of[ident] = len(parent)
+            parent.append(root)
+            size.append(1)
+            size[root] += 1
+        return root, changed
 
     def _reanchor(self, group: _Group, anchor: tuple[datetime, str, int]) -> Change:
         if group.anchor is not None and group.anchor <= anchor:
