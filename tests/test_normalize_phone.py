@@ -245,3 +245,52 @@ class TestProperties:
             normalize_phone(value, _context(region))
         assert marker.casefold() not in str(info.value).casefold()
         assert value not in str(info.value)
+
+
+@st.composite
+def _punctuated_forms(draw: st.DrawFn) -> list[tuple[str, str | None]]:
+    """One number written several ways (separators, 00 and +, national), with regions."""
+    region = draw(st.sampled_from(["FR", "GB", "DE", "US", "IT", "JP", "BR"]))
+    number = phonenumbers.example_number(region)
+    assert number is not None
+    digits = _e164(number)[1:]
+    national = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    seps = st.sampled_from([" ", "-", ".", "", "  "])
+
+    def spaced(text: str) -> str:
+        return "".join(c + draw(seps) if c.isdigit() else c for c in text)
+
+    return [
+        (spaced("+" + digits), None),
+        (spaced("00" + digits), draw(st.sampled_from([None, region, "US"]))),
+        (spaced(national), region),
+        (spaced(national), draw(st.sampled_from(["FR", "US", "GB"]))),
+        (draw(st.text(alphabet="+0123456789 .-()", max_size=16)), region),
+    ]
+
+
+def _outcome(call: object, value: str, context: NormalizeContext) -> str:
+    """The result, or the error message, of one normalization."""
+    try:
+        return str(call(value, context))  # type: ignore[operator]
+    except oc.InvalidIdentifierError as err:
+        return f"error: {err}"
+
+
+class TestCompactCache:
+    """The per-hub phone normalizer's cache agrees with normalize_phone."""
+
+    @given(st.lists(_punctuated_forms(), min_size=1, max_size=4))
+    @example([[("0 0 1 2 0 1 5 5 5 0 1 2 3", None), ("00 1 2 0 1 5 5 5 0 1 2 3", None)]])
+    def test_same_result_or_same_error_as_the_full_path(
+        self, batches: list[list[tuple[str, str | None]]]
+    ) -> None:
+        """Whatever was cached before, each form gives normalize_phone's result or error."""
+        from omnicontact.normalize.phone import PhoneNormalizer
+
+        cached = PhoneNormalizer()
+        for forms in batches:
+            for value, region in forms * 2:
+                context = _context(region)
+                expected = _outcome(normalize_phone, value, context)
+                assert _outcome(cached, value, context) == expected

@@ -19,8 +19,11 @@ from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
 from omnicontact.normalize.text import raw_text
 
-__all__ = ["normalize_phone", "register_identifier_kinds"]
+__all__ = ["PhoneNormalizer", "normalize_phone", "register_identifier_kinds"]
 
+_SEPARATORS_RE = re.compile(r"[ .\-]")
+_IDD_00_RE = re.compile(r"0[ .\-]*0")
+_COMPACT_RE = re.compile(r"\+?[0-9()]+\Z")
 _TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
 _PARSE_REASONS = {
     NumberParseException.INVALID_COUNTRY_CODE: "national number and no region to read it in",
@@ -37,11 +40,13 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
     :raises InvalidIdentifierError: naming the rule broken, never the number.
     """
     text = raw_text("phone", value)
-    if text.startswith("00"):
-        # "00" is the international prefix in most of the world but not everywhere
-        # (011 in North America): try the region's own reading, then "+".
-        number = _read(text, context.region) or _read("+" + text[2:], context.region)
-        text = "+" + text[2:]
+    idd = _IDD_00_RE.match(text)
+    if idd:
+        # "00" (also written "0 0") is the international prefix in most of the world
+        # but not everywhere (011 in North America): try the region's reading, then "+".
+        plus = "+" + text[idd.end() :]
+        number = _read(text, context.region) or _read(plus, context.region)
+        text = plus
     else:
         number = _read(text, context.region)
     if number is None:
@@ -77,6 +82,38 @@ def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber:
         raise InvalidIdentifierError("phone", reason) from None
 
 
+class PhoneNormalizer:
+    """:func:`normalize_phone` that remembers results by the number's compact form.
+
+    A person's number arrives as ``06 12 34 56 78``, ``06-12-34-56-78`` or
+    ``06.12.34.56.78``: spaces, hyphens and dots are punctuation to
+    phonenumbers, so the result is a function of the string without them (and
+    of the region, unless the number starts with ``+``). Only forms made of
+    ``+``, digits and parentheses are remembered; anything else (letters,
+    extensions) always takes the full path. One instance per hub, bounded.
+    """
+
+    __slots__ = ("_known", "max_size")
+
+    def __init__(self, max_size: int = 100_000) -> None:
+        self._known: dict[tuple[str, str | None], str] = {}
+        self.max_size = max_size
+
+    def __call__(self, value: str, context: NormalizeContext) -> str:
+        """Normalize *value* exactly as :func:`normalize_phone` does."""
+        compact = _SEPARATORS_RE.sub("", raw_text("phone", value))
+        if not _COMPACT_RE.match(compact):
+            return normalize_phone(value, context)
+        key = (compact, None if compact.startswith("+") else context.region)
+        known = self._known.get(key)
+        if known is None:
+            known = normalize_phone(value, context)
+            if len(self._known) >= self.max_size:
+                self._known.clear()
+            self._known[key] = known
+        return known
+
+
 @hookimpl
 def register_identifier_kinds() -> list[IdentifierKind]:
     """Contribute ``phone``."""
@@ -84,7 +121,7 @@ def register_identifier_kinds() -> list[IdentifierKind]:
         IdentifierKind(
             name="phone",
             strength=Strength.STRONG,
-            normalize=normalize_phone,
+            normalize=PhoneNormalizer(),
             description="phone number in E.164; national forms read in the touchpoint's region",
             context_sensitive=True,
         )
