@@ -300,6 +300,26 @@ class TestNotifications:
             plugins.notify("touchpoint_rejected", hub=None, rejection=None)
         assert sorted(calls) == ["bad", "good"]
 
+    def test_a_failing_listener_does_not_silence_later_notifications(self) -> None:
+        """After one notification failed, later records and changes are still notified."""
+        seen: list[str] = []
+
+        class Bad:
+            @oc.hookimpl
+            def touchpoint_rejected(self) -> None:
+                raise ValueError
+
+        class Counter:
+            @oc.hookimpl
+            def touchpoint_rejected(self, rejection: oc.Rejection) -> None:
+                seen.append(rejection.field)
+
+        hub = make_hub(plugins=[Bad(), Counter()])
+        with pytest.raises(oc.PluginError) as info:
+            hub.ingest([{"id": "a"}, {"id": "b"}, {"id": "c"}])
+        assert len(seen) == 3
+        assert len(info.value.report.quarantined) == 3
+
     def test_batch_raises_plugin_failure_after_the_batch(self) -> None:
         """In a batch a failing listener is raised once the whole batch is stored."""
 

@@ -253,9 +253,8 @@ class Hub:
                 )
                 rejected.append(rejection)
                 self._quarantine.append(rejection)
-                plugin_failure = plugin_failure or self._notify_safely(
-                    "touchpoint_rejected", rejection=rejection
-                )
+                error = self._notify_safely("touchpoint_rejected", rejection=rejection)
+                plugin_failure = plugin_failure or error
                 continue
             if duplicate:
                 duplicates += 1
@@ -329,14 +328,15 @@ class Hub:
         if change is None:
             return
         failure: PluginError | None = None
+        # Call every notification, then keep the first failure (never short-circuit).
         for contact_id, merged_ids in change.merged:
-            failure = failure or self._notify_safely(
-                "contact_merged", hub=self, contact_id=contact_id, merged_ids=merged_ids
+            error = self._notify_safely(
+                "contact_merged", contact_id=contact_id, merged_ids=merged_ids
             )
+            failure = failure or error
         for contact_id, into_ids in change.split:
-            failure = failure or self._notify_safely(
-                "contact_split", hub=self, contact_id=contact_id, into_ids=into_ids
-            )
+            error = self._notify_safely("contact_split", contact_id=contact_id, into_ids=into_ids)
+            failure = failure or error
         if failure is not None:
             raise failure
 
