@@ -9,7 +9,7 @@ immutable and hashable; :func:`thaw` turns them back into plain ``dict`` and
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import ItemsView, Iterator, KeysView, Mapping, ValuesView
 from typing import Any, TypeAlias
 
 __all__ = ["EMPTY", "FrozenMap", "JSONValue", "freeze", "freeze_object", "thaw"]
@@ -56,6 +56,24 @@ class FrozenMap(Mapping[str, Any]):
 
     def __contains__(self, key: object) -> bool:
         return key in self._data
+
+    # The dict's own (read-only) views and get: Mapping's mixins go through
+    # __iter__ and __getitem__ in Python, on the hot path of every touchpoint.
+    def keys(self) -> KeysView[str]:
+        """Return a read-only view of the keys."""
+        return self._data.keys()
+
+    def values(self) -> ValuesView[Any]:
+        """Return a read-only view of the values."""
+        return self._data.values()
+
+    def items(self) -> ItemsView[str, Any]:
+        """Return a read-only view of the items."""
+        return self._data.items()
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """Return the value for *key*, or *default*."""
+        return self._data.get(key, default)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FrozenMap):
