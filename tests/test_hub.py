@@ -307,6 +307,16 @@ class TestOptions:
             assert type(stored) is type(value)
             assert stored == value
 
+    def test_cache_stays_bounded_and_correct(self) -> None:
+        """A small cache never holds more than cache_size entries and changes no result."""
+        small, plain = make_hub(cache_size=4), make_hub(cache_size=0)
+        for i in range(40):
+            for hub in (small, plain):
+                ident = oc.Identifier("email", f"User{i % 13}@Example.com")
+                hub.add(_tp(f"tp-{i}", identifiers=[ident]))
+        assert len(small._normalizer._cache) <= 4
+        assert list(small.contacts()) == list(plain.contacts())
+
     def test_cache_can_be_disabled(self) -> None:
         """cache_size=0 normalizes every time and gives the same result."""
         hub = make_hub(cache_size=0)
