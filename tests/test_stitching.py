@@ -10,17 +10,20 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 import omnicontact as oc
+from omnicontact.matching import IdentityGraph, contact_id_for
 
 from .conftest import make_hub
 from .strategies import touchpoint_streams
 
 Partition = set[frozenset[str]]
+T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 
 
 def partition(hub: oc.Hub) -> Partition:
@@ -336,3 +339,29 @@ class TestStitchingRules:
         with pytest.raises(LookupError) as missing:
             hub.contact_of("missing")
         assert isinstance(missing.value, oc.TouchpointNotFoundError)
+
+
+class TestGraphChanges:
+    """IdentityGraph.add reports merges, splits and re-anchoring precisely."""
+
+    def test_backfill_reports_a_rename(self) -> None:
+        """An older touchpoint joining a contact renames it, and only that."""
+        graph = IdentityGraph(kind_of=lambda ident: ident[0])  # type: ignore[index]
+        late, early = T0 + timedelta(days=1), T0
+        assert graph.add(0, (late, "late"), [("email", "a")], []).renamed == ()
+        change = graph.add(1, (early, "early"), [("email", "a")], [])
+        assert change.renamed == ((contact_id_for("late"), contact_id_for("early")),)
+        assert change.merged == ()
+        assert change.split == ()
+
+    def test_merge_and_split_are_reported_with_ids(self) -> None:
+        """A merge names survivor and merged ids; a conflicting identity splits them again."""
+        graph = IdentityGraph(kind_of=lambda ident: ident[0])  # type: ignore[index]
+        a, b = contact_id_for("a"), contact_id_for("b")
+        graph.add(0, (T0, "a"), [("email", "a")], [("device_id", "d")])
+        graph.add(1, (T0 + timedelta(days=1), "b"), [("phone", "p")], [])
+        merged = graph.add(2, (T0 + timedelta(days=2), "c"), [("phone", "p")], [("device_id", "d")])
+        assert merged.merged == ((a, (b,)),)
+        split = graph.add(3, (T0 + timedelta(days=3), "x"), [("email", "x")], [("device_id", "d")])
+        assert split.split == ((a, tuple(sorted([a, b]))),)
+        assert split.merged == ()
