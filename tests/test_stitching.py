@@ -194,18 +194,14 @@ class TestInvariants:
     @given(touchpoint_streams())
     def test_contact_id_comes_from_the_oldest_touchpoint(self, stream: list[oc.Touchpoint]) -> None:
         """A contact's id is derived from its oldest touchpoint, whatever the arrival order."""
-        from omnicontact.matching import contact_id_for
-
         for contact in fed(stream).contacts():
             assert contact.contact_id == contact_id_for(contact.timeline[0].id)
 
 
 def _tp(tid: str, minute: int, *idents: tuple[str, str], **traits: str) -> oc.Touchpoint:
-    from datetime import datetime, timedelta, timezone
-
     return oc.Touchpoint(
         id=tid,
-        occurred_at=datetime(2026, 3, 1, tzinfo=timezone.utc) + timedelta(minutes=minute),
+        occurred_at=T0 + timedelta(minutes=minute),
         channel="web",
         action="page_view",
         identifiers=[oc.Identifier(k, v) for k, v in idents],
