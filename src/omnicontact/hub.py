@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
@@ -219,20 +220,23 @@ class Hub:
     ) -> IngestReport:
         if on_error not in ("quarantine", "raise"):
             raise ConfigurationError("on_error: must be 'quarantine' or 'raise'")
+        with self._gc_paused():
+            return self._run_batch(records, build, on_error == "raise")
+
+    @contextlib.contextmanager
+    def _gc_paused(self) -> Iterator[None]:
+        """Pause the cyclic garbage collector for a batch (``pause_gc``), restoring it after."""
         pause = self._pause_gc and gc.isenabled()
         if pause:
             gc.disable()
         try:
-            return self._run_batch(records, build, on_error)
+            yield
         finally:
             if pause:
                 gc.enable()
 
     def _run_batch(
-        self,
-        records: Iterable[Any],
-        build: Callable[[Any], Touchpoint],
-        on_error: Literal["quarantine", "raise"],
+        self, records: Iterable[Any], build: Callable[[Any], Touchpoint], stop_on_error: bool
     ) -> IngestReport:
         now = self._now()
         accepted = duplicates = 0
@@ -242,7 +246,7 @@ class Hub:
             try:
                 _, duplicate, change = self._add(build(record), now)
             except (InvalidTouchpointError, ConflictError) as err:
-                if on_error == "raise":
+                if stop_on_error:
                     raise
                 rejection = Rejection(
                     position=position,

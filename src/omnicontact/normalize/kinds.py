@@ -156,8 +156,7 @@ class KindRegistry:
 
     def plugin_of(self, name: str) -> str:
         """Return the name of the plug-in that registered kind *name*."""
-        self.get(name)
-        return self._entries[name.partition(":")[0] if name not in self._entries else name].plugin
+        return self._entries[self.get(name).name].plugin
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
