@@ -19,6 +19,7 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, ValidatedEmail, validate_email
 
+from omnicontact._cache import remember
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
@@ -100,9 +101,7 @@ class EmailNormalizer:
                 known = _validate(f"a@{domain}").domain == domain
             except EmailNotValidError:
                 known = False
-            if len(self._domains) >= self.max_domains:
-                self._domains.clear()
-            self._domains[domain] = known
+            remember(self._domains, domain, known, self.max_domains)
         return known
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from itertools import islice
 
 import attrs
 
+from omnicontact._cache import remember
 from omnicontact._frozen import EMPTY, FrozenMap, freeze_object
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.model import Identifier, Touchpoint
@@ -23,9 +23,7 @@ class TouchpointNormalizer:
     Normalized identifiers are kept in a bounded cache keyed by kind and raw
     value (and region, for kinds whose result depends on it): real streams
     repeat identifiers, and the cache also makes repeated identifiers share one
-    object in memory. When full, the oldest quarter of the entries (by
-    insertion) is dropped at once: a plain dict costs less memory and time per
-    entry than an exact LRU, for a few extra misses on long-lived identifiers.
+    object in memory. Eviction follows :func:`omnicontact._cache.remember`.
 
     :param kinds: the registered identifier kinds.
     :param context: the hub's defaults (region, time zone, day order, e-mail case).
@@ -83,11 +81,7 @@ class TouchpointNormalizer:
         if kind.derive is not None:
             out.extend(Identifier(k, v) for k, v in kind.derive(value))
         result = tuple(out)
-        if self.cache_size:
-            if len(cache) >= self.cache_size:
-                for old in list(islice(cache, max(1, self.cache_size // 4))):
-                    del cache[old]
-            cache[key] = result
+        remember(cache, key, result, self.cache_size)
         return result
 
     def _traits(self, raw: FrozenMap) -> FrozenMap:
@@ -102,10 +96,8 @@ class TouchpointNormalizer:
         if cached is None:
             traits = normalize_traits(raw, self.context)
             cached = freeze_object(traits) if traits else EMPTY
-            if cacheable and self.cache_size:
-                if len(cache) >= self.cache_size:
-                    cache.clear()
-                cache[raw] = cached
+            if cacheable:
+                remember(cache, raw, cached, self.cache_size)
         return cached
 
     def lookup(self, identifier: Identifier, region: str | None = None) -> Identifier:

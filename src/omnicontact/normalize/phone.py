@@ -14,6 +14,7 @@ import re
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
 
+from omnicontact._cache import remember
 from omnicontact.errors import InvalidIdentifierError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
@@ -108,9 +109,7 @@ class PhoneNormalizer:
         known = self._known.get(key)
         if known is None:
             known = normalize_phone(value, context)
-            if len(self._known) >= self.max_size:
-                self._known.clear()
-            self._known[key] = known
+            remember(self._known, key, known, self.max_size)
         return known
 
 
