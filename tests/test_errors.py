@@ -15,6 +15,7 @@ BASES: dict[str, tuple[type[BaseException], ...]] = {
     "InvalidIdentifierError": (errors.InvalidTouchpointError, ValueError),
     "UnknownIdentifierKindError": (errors.InvalidIdentifierError, ValueError, LookupError),
     "ConflictError": (ValueError,),
+    "InvalidDecisionError": (ValueError,),
     "ContactNotFoundError": (LookupError,),
     "AmbiguousIdentifierError": (LookupError,),
     "TouchpointNotFoundError": (LookupError,),

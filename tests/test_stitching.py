@@ -1,9 +1,11 @@
 """Deterministic stitching: invariants over random streams, and a reference model.
 
 The reference model below computes contacts straight from the definition in
-``omnicontact.matching.graph`` (strong units, weak regions, components,
+``omnicontact.matching.cluster`` (strong units, weak regions, components,
 conflicts) with naive quadratic loops, independently of the incremental
-union-find the hub uses; the hub must agree with it on every stream.
+engine the hub uses; the hub must agree with it on every stream. Guards and
+probabilistic rules are off here (``UNGUARDED``); ``test_resolution.py``
+covers them.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import omnicontact as oc
-from omnicontact.matching import IdentityGraph, contact_id_for
+from omnicontact.matching import Resolver, contact_id_for
 
 from .conftest import make_hub
 from .strategies import touchpoint_streams
@@ -30,8 +32,14 @@ def partition(hub: oc.Hub) -> Partition:
     return {frozenset(c.touchpoint_ids) for c in hub.contacts()}
 
 
+UNGUARDED = oc.MatchingConfig(
+    limits={}, builtin_placeholders=False, shared_threshold=10**6, disabled_rules=("person",)
+)
+"""Deterministic stitching alone: what the reference model below defines."""
+
+
 def fed(touchpoints: Iterable[oc.Touchpoint]) -> oc.Hub:
-    hub = make_hub(default_region="FR")
+    hub = make_hub(default_region="FR", matching=UNGUARDED)
     for tp in touchpoints:
         hub.add(tp)
     return hub
@@ -337,27 +345,43 @@ class TestStitchingRules:
         assert isinstance(missing.value, oc.TouchpointNotFoundError)
 
 
-class TestGraphChanges:
-    """IdentityGraph.add reports merges, splits and re-anchoring precisely."""
+def _resolver() -> Resolver:
+    return Resolver(
+        is_strong=lambda kind: kind in ("email", "phone"),
+        config=oc.MatchingConfig(),
+        guards=[],
+        rules=[],
+    )
+
+
+def _ids(*pairs: tuple[str, str]) -> list[oc.Identifier]:
+    return [oc.Identifier(k, v) for k, v in pairs]
+
+
+class TestEngineChanges:
+    """Resolver.add reports merges, splits and re-anchoring precisely."""
 
     def test_backfill_reports_a_rename(self) -> None:
         """An older touchpoint joining a contact renames it, and only that."""
-        graph = IdentityGraph(kind_of=lambda ident: ident[0])  # type: ignore[index]
+        engine = _resolver()
         late, early = T0 + timedelta(days=1), T0
-        assert graph.add(0, (late, "late"), [("email", "a")], []).renamed == ()
-        change = graph.add(1, (early, "early"), [("email", "a")], [])
+        assert engine.add(0, (late, "late"), _ids(("email", "a")), None).renamed == ()
+        change = engine.add(1, (early, "early"), _ids(("email", "a")), None)
         assert change.renamed == ((contact_id_for("late"), contact_id_for("early")),)
         assert change.merged == ()
         assert change.split == ()
 
     def test_merge_and_split_are_reported_with_ids(self) -> None:
         """A merge names survivor and merged ids; a conflicting identity splits them again."""
-        graph = IdentityGraph(kind_of=lambda ident: ident[0])  # type: ignore[index]
+        engine = _resolver()
         a, b = contact_id_for("a"), contact_id_for("b")
-        graph.add(0, (T0, "a"), [("email", "a")], [("device_id", "d")])
-        graph.add(1, (T0 + timedelta(days=1), "b"), [("phone", "p")], [])
-        merged = graph.add(2, (T0 + timedelta(days=2), "c"), [("phone", "p")], [("device_id", "d")])
+        engine.add(0, (T0, "a"), _ids(("email", "a"), ("device_id", "d")), None)
+        engine.add(1, (T0 + timedelta(days=1), "b"), _ids(("phone", "p")), None)
+        key = (T0 + timedelta(days=2), "c")
+        merged = engine.add(2, key, _ids(("phone", "p"), ("device_id", "d")), None)
         assert merged.merged == ((a, (b,)),)
-        split = graph.add(3, (T0 + timedelta(days=3), "x"), [("email", "x")], [("device_id", "d")])
+        assert merged.rules == ("shared_weak_identifier",)
+        key = (T0 + timedelta(days=3), "x")
+        split = engine.add(3, key, _ids(("email", "x"), ("device_id", "d")), None)
         assert split.split == ((a, tuple(sorted([a, b]))),)
         assert split.merged == ()

@@ -10,6 +10,7 @@ from omnicontact.errors import (
     ConflictError,
     ContactNotFoundError,
     FutureTimestampWarning,
+    InvalidDecisionError,
     InvalidIdentifierError,
     InvalidTimestampError,
     InvalidTouchpointError,
@@ -23,35 +24,66 @@ from omnicontact.errors import (
 from omnicontact.hookspecs import hookimpl
 from omnicontact.hub import Hub, HubStats, Receipt
 from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.matching.audit import AuditEntry
+from omnicontact.matching.builtin import SharedIdentifierRule
+from omnicontact.matching.config import MatchingConfig, SurvivorshipPolicy
+from omnicontact.matching.decisions import ReviewItem
+from omnicontact.matching.explain import Explanation
+from omnicontact.matching.guards import (
+    CardinalityGuard,
+    ClusterView,
+    MergeGuard,
+    PlaceholderGuard,
+    SizeGuard,
+)
+from omnicontact.matching.resolver import Change
+from omnicontact.matching.rules import Evidence, EvidencePart, MatchingRule, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
 
 __all__ = [
     "AmbiguousIdentifierError",
+    "AuditEntry",
+    "CardinalityGuard",
+    "Change",
+    "ClusterView",
     "ConfigurationError",
     "ConflictError",
     "Contact",
     "ContactNotFoundError",
+    "Evidence",
+    "EvidencePart",
+    "Explanation",
     "FutureTimestampWarning",
     "Hub",
     "HubStats",
     "Identifier",
     "IdentifierKind",
     "IngestReport",
+    "InvalidDecisionError",
     "InvalidIdentifierError",
     "InvalidTimestampError",
     "InvalidTouchpointError",
+    "MatchingConfig",
+    "MatchingRule",
+    "MergeGuard",
     "NormalizeContext",
     "OmnicontactError",
     "OmnicontactWarning",
+    "PlaceholderGuard",
     "PluginError",
     "PluginRegistrationError",
     "Receipt",
+    "Record",
     "Rejection",
+    "ReviewItem",
+    "SharedIdentifierRule",
+    "SizeGuard",
     "Strength",
+    "SurvivorshipPolicy",
     "Touchpoint",
     "TouchpointNotFoundError",
     "UnknownIdentifierKindError",
-    "__version__",
     "hookimpl",
+    "__version__",
 ]

@@ -18,6 +18,7 @@ __all__ = [
     "ConflictError",
     "ContactNotFoundError",
     "FutureTimestampWarning",
+    "InvalidDecisionError",
     "InvalidIdentifierError",
     "InvalidTimestampError",
     "InvalidTouchpointError",
@@ -87,6 +88,13 @@ class ConflictError(OmnicontactError, ValueError):
         self.field = field
         self.rule = rule
         super().__init__(f"{field}: {rule}")
+
+
+class InvalidDecisionError(OmnicontactError, ValueError):
+    """A split, confirmation or rejection was asked with arguments that do not fit.
+
+    For example a split whose parts overlap, or name a touchpoint of another contact.
+    """
 
 
 class ContactNotFoundError(OmnicontactError, LookupError):

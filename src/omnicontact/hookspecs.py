@@ -20,6 +20,9 @@ import pluggy
 if TYPE_CHECKING:
     from omnicontact.hub import Hub
     from omnicontact.ingest import Rejection
+    from omnicontact.matching.config import MatchingConfig
+    from omnicontact.matching.guards import MergeGuard
+    from omnicontact.matching.rules import MatchingRule
     from omnicontact.normalize.kinds import IdentifierKind
 
 __all__ = [
@@ -28,6 +31,8 @@ __all__ = [
     "hookimpl",
     "hookspec",
     "register_identifier_kinds",
+    "register_matching_rules",
+    "register_merge_guards",
     "touchpoint_rejected",
 ]
 
@@ -56,6 +61,44 @@ def register_identifier_kinds() -> list[IdentifierKind]:  # type: ignore[empty-b
     :returns: a list of :class:`~omnicontact.IdentifierKind`.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_matching_rules(config: MatchingConfig) -> list[MatchingRule]:  # type: ignore[empty-body]
+    """Contribute matching rules: what proposes that two records are one person.
+
+    Called once when a :class:`~omnicontact.Hub` is created. Each rule is a
+    :class:`~omnicontact.MatchingRule`: ``prepare`` a record, give its
+    ``blocking_keys`` (equality keys; only records sharing one are compared),
+    and ``compare`` two prepared records into :class:`~omnicontact.Evidence`
+    with a weight and a decision (``"link"``, ``"review"`` or ``"none"``).
+    Rules must be pure functions of the records, so that resolution does not
+    depend on arrival order. Rule names must be unique.
+
+    :param config: the hub's :class:`~omnicontact.MatchingConfig` (thresholds,
+        limits), for rules that follow it.
+    :returns: a list of matching rules.
+
+    .. versionadded:: 0.2
+    """
+
+
+@hookspec
+def register_merge_guards(config: MatchingConfig) -> list[MergeGuard]:  # type: ignore[empty-body]
+    """Contribute merge guards: what may never link, and which links are vetoed.
+
+    Called once when a :class:`~omnicontact.Hub` is created. Each guard is a
+    :class:`~omnicontact.MergeGuard`: ``blocks(identifier)`` returns a reason
+    when an identifier must never link (a placeholder), ``vetoes(a, b)`` a
+    reason when two clusters must not become one. A veto must be monotone
+    (whatever it vetoes, it also vetoes for any clusters containing them) and
+    may look only at the clusters' identifiers. Guard names must be unique.
+
+    :param config: the hub's :class:`~omnicontact.MatchingConfig`.
+    :returns: a list of merge guards.
+
+    .. versionadded:: 0.2
     """
 
 

@@ -21,10 +21,18 @@ from omnicontact.errors import (
     InvalidTimestampError,
     InvalidTouchpointError,
     PluginError,
+    PluginRegistrationError,
     TouchpointNotFoundError,
 )
 from omnicontact.ingest import IngestReport, Rejection
-from omnicontact.matching.graph import Change, IdentityGraph
+from omnicontact.matching.audit import AuditEntry
+from omnicontact.matching.cluster import Group
+from omnicontact.matching.config import MatchingConfig
+from omnicontact.matching.decisions import Decisions, record_of
+from omnicontact.matching.guards import MergeGuard
+from omnicontact.matching.resolver import Change, Resolver
+from omnicontact.matching.rules import MatchingRule
+from omnicontact.matching.survivorship import survive
 from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import KindRegistry, NormalizeContext, Strength
 from omnicontact.normalize.normalizer import TouchpointNormalizer
@@ -64,6 +72,11 @@ class HubStats:
     cache_misses: int
 
 
+def _name_of(item: Any) -> str:
+    name: str = item.name
+    return name
+
+
 def _zone(value: str | tzinfo) -> tzinfo:
     if isinstance(value, tzinfo):
         return value
@@ -73,7 +86,7 @@ def _zone(value: str | tzinfo) -> tzinfo:
     return zone
 
 
-class Hub:
+class Hub(Decisions):
     """One unified view of every contact, fed with touchpoints.
 
     :param default_region: ISO 3166 alpha-2 region for national phone numbers
@@ -100,7 +113,12 @@ class Hub:
         collector re-scan the whole heap again and again (about a quarter of
         the ingestion time); the hub's own structures hold no reference cycles.
         Set ``False`` if other threads rely on prompt collection of cycles.
-    :raises ConfigurationError: for an unknown region, time zone or policy.
+    :param matching: identity-resolution settings (limits, placeholders,
+        thresholds, survivorship); :class:`MatchingConfig` defaults otherwise.
+    :raises ConfigurationError: for an unknown region, time zone or policy, or
+        a matching setting that names an unknown identifier kind.
+    :raises PluginRegistrationError: when a plug-in contributes something that
+        is not a matching rule or guard, or two with one name.
     """
 
     def __init__(
@@ -120,6 +138,7 @@ class Hub:
         cache_size: int = 100_000,
         store: Store | None = None,
         pause_gc: bool = True,
+        matching: MatchingConfig | None = None,
     ) -> None:
         if default_region is not None:
             try:
@@ -155,10 +174,59 @@ class Hub:
         self._max_future = max_future
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._store: Store = store if store is not None else MemoryStore()
-        self._graph = IdentityGraph(kind_of=_kind_of)
         self._strong: dict[str, bool] = {}
         self._quarantine: list[Rejection] = []
         self._pause_gc = pause_gc
+        if matching is None:
+            matching = MatchingConfig()
+        elif not isinstance(matching, MatchingConfig):
+            raise ConfigurationError("matching: must be a MatchingConfig")
+        unknown = sorted(k for k in matching.kinds_named() if k not in self.kinds)
+        if unknown:
+            raise ConfigurationError(f"matching: unknown identifier kind(s) {', '.join(unknown)}")
+        self.matching = matching
+        self._audit: list[AuditEntry] = []
+        self._resolver = Resolver(
+            is_strong=self._is_strong,
+            config=matching,
+            guards=self._contributed("register_merge_guards", MergeGuard),
+            rules=self._rules(),
+            cache_size=cache_size,
+        )
+
+    def _rules(self) -> list[MatchingRule]:
+        rules = self._contributed("register_matching_rules", MatchingRule)
+        disabled = self.matching.disabled_rules
+        unknown = sorted(disabled - {rule.name for rule in rules})
+        if unknown:
+            raise ConfigurationError(f"disabled_rules: no matching rule named {unknown[0]!r}")
+        return [rule for rule in rules if rule.name not in disabled]
+
+    def _contributed(self, hook: str, protocol: type) -> list[Any]:
+        """Collect matching rules or guards, checking their type and unique names."""
+        found: list[Any] = []
+        names: set[str] = set()
+        try:
+            items = self.plugins.collect(hook, config=self.matching)
+        except (TypeError, ValueError) as err:
+            raise ConfigurationError(f"{hook}: {err}") from err
+        for plugin, item in items:
+            if not isinstance(item, protocol) or not isinstance(getattr(item, "name", None), str):
+                raise PluginRegistrationError(
+                    plugin, hook, f"returned a {type(item).__name__}, not a {protocol.__name__}"
+                )
+            name = _name_of(item)
+            if name in names:
+                raise PluginRegistrationError(plugin, hook, f"a second one is named {name!r}")
+            names.add(name)
+            found.append(item)
+        return found
+
+    def _is_strong(self, kind: str) -> bool:
+        is_strong = self._strong.get(kind)
+        if is_strong is None:
+            is_strong = self._strong[kind] = self.kinds.strength(kind) is Strength.STRONG
+        return is_strong
 
     # ------------------------------------------------------------------ writing
 
@@ -175,7 +243,7 @@ class Hub:
         """
         position, duplicate, change = self._add(touchpoint, self._now())
         receipt = Receipt(self._store.at(position), self._contact_id_at(position), duplicate)
-        self._notify(change)
+        self._notify(change, receipt.touchpoint.id)
         return receipt
 
     def add_many(
@@ -244,7 +312,7 @@ class Hub:
         plugin_failure: PluginError | None = None
         for position, record in enumerate(records):
             try:
-                _, duplicate, change = self._add(build(record), now)
+                position, duplicate, change = self._add(build(record), now)
             except (InvalidTouchpointError, ConflictError) as err:
                 if stop_on_error:
                     raise
@@ -265,7 +333,7 @@ class Hub:
             else:
                 accepted += 1
             try:
-                self._notify(change)
+                self._notify(change, None if change is None else self._store.at(position).id)
             except PluginError as err:
                 plugin_failure = plugin_failure or err
         report = IngestReport(accepted, duplicates, tuple(rejected))
@@ -291,23 +359,14 @@ class Hub:
                     "a touchpoint with this id is already in the log with other content"
                 )
             return existing, True, None
-        strong, weak = self._split(normalized.identifiers)
         position = store.append(normalized)
-        change = self._graph.add(position, (normalized.occurred_at, normalized.id), strong, weak)
+        change = self._resolver.add(
+            position,
+            (normalized.occurred_at, normalized.id),
+            normalized.identifiers,
+            record_of(normalized),
+        )
         return position, False, change
-
-    def _split(
-        self, identifiers: tuple[Identifier, ...]
-    ) -> tuple[list[Identifier], list[Identifier]]:
-        strong: list[Identifier] = []
-        weak: list[Identifier] = []
-        cache = self._strong
-        for ident in identifiers:
-            is_strong = cache.get(ident.kind)
-            if is_strong is None:
-                is_strong = cache[ident.kind] = self.kinds.strength(ident.kind) is Strength.STRONG
-            (strong if is_strong else weak).append(ident)
-        return strong, weak
 
     def _check_future(self, touchpoint: Touchpoint) -> None:
         if self._future_policy == "accept":
@@ -328,9 +387,10 @@ class Hub:
             raise ConfigurationError("clock: must return a timezone-aware datetime")
         return now.astimezone(timezone.utc)
 
-    def _notify(self, change: Change | None) -> None:
-        if change is None:
+    def _notify(self, change: Change | None, cause: str | None) -> None:
+        if not change:
             return
+        self._log(change, cause)
         failure: PluginError | None = None
         # Call every notification, then keep the first failure (never short-circuit).
         for contact_id, merged_ids in change.merged:
@@ -380,19 +440,17 @@ class Hub:
     def find(self, ref: Identifier | str, *, region: str | None = None) -> Contact | None:
         """Like :meth:`contact`, but return ``None`` when nothing matches."""
         if isinstance(ref, str):
-            positions = self._graph.positions(ref)
-            if positions is not None:
-                return self._build(ref, positions)
-            anchor = self._graph.anchor_of(ref)
+            group = self._resolver.group(ref)
+            if group is not None:
+                return self._build(group)
+            anchor = self._resolver.anchor_of(ref)
             return None if anchor is None else self.contact_of(anchor)
         if not isinstance(ref, Identifier):
             raise TypeError("ref must be an Identifier or a contact id")
         normalized = self.normalize(ref, region=region)
-        if self.kinds.strength(normalized.kind) is Strength.STRONG:
-            positions = self._graph.group_of_identifier(normalized)
-            if positions is None:
-                return None
-            return self._build(self._contact_id_at(positions[0]), positions)
+        group = self._resolver.group_of_identifier(normalized)
+        if group is not None:
+            return self._build(group)
         matches = self._contacts_with(normalized)
         if len(matches) > 1:
             raise AmbiguousIdentifierError(
@@ -403,39 +461,48 @@ class Hub:
     def contacts_with(
         self, identifier: Identifier, *, region: str | None = None
     ) -> tuple[Contact, ...]:
-        """Return every contact that carries *identifier* (normalized first), oldest first."""
+        """Return every contact that carries *identifier* (normalized first), oldest first.
+
+        Includes contacts where it links nothing (a placeholder, an identifier
+        frozen as shared, or one a guard kept apart).
+        """
         return self._contacts_with(self.normalize(identifier, region=region))
 
     def _contacts_with(self, normalized: Identifier) -> tuple[Contact, ...]:
         found = []
-        for contact_id in self._graph.candidate_contacts(normalized):
-            positions = self._graph.positions(contact_id)
-            assert positions is not None
-            contact = self._build(contact_id, positions)
-            if normalized in contact.identifiers:
-                found.append(contact)
+        groups = self._resolver.candidate_groups(normalized)
+        if not groups:
+            groups = [g for g in self._all_groups() if self._carries(g, normalized)]
+        for group in groups:
+            if self._carries(group, normalized):
+                found.append(self._build(group))
         return tuple(sorted(found, key=lambda c: (c.first_seen, c.timeline[0].id)))
+
+    def _carries(self, group: Group, ident: Identifier) -> bool:
+        store = self._store
+        return any(ident in store.at(p).identifiers for p in group.positions())
+
+    def _all_groups(self) -> list[Group]:
+        groups = []
+        for contact_id in self._resolver.contact_ids():
+            group = self._resolver.group(contact_id)
+            if group is not None:
+                groups.append(group)
+        return groups
 
     def contact_of(self, touchpoint_id: str) -> Contact:
         """Return the contact the touchpoint with this id resolved to.
 
         :raises TouchpointNotFoundError: when no touchpoint has this id.
         """
-        position = self._store.position_of(touchpoint_id)
-        if position is None:
-            raise TouchpointNotFoundError("no touchpoint with this id is in the log")
-        contact_id = self._contact_id_at(position)
-        positions = self._graph.positions(contact_id)
-        assert positions is not None
-        return self._build(contact_id, positions)
+        position = self._position(touchpoint_id)
+        group = self._resolver.group(self._resolver.contact_id_of(position))
+        assert group is not None
+        return self._build(group)
 
     def contacts(self) -> Iterator[Contact]:
         """Iterate every contact, oldest (by first touchpoint) first."""
-        built = []
-        for contact_id in self._graph.contact_ids():
-            positions = self._graph.positions(contact_id)
-            if positions is not None:
-                built.append(self._build(contact_id, positions))
+        built = [self._build(group) for group in self._all_groups()]
         built.sort(key=lambda c: (c.first_seen, c.timeline[0].id))
         return iter(built)
 
@@ -444,10 +511,13 @@ class Hub:
 
         :raises TouchpointNotFoundError: when no touchpoint has this id.
         """
+        return self._store.at(self._position(touchpoint_id))
+
+    def _position(self, touchpoint_id: str) -> int:
         position = self._store.position_of(touchpoint_id)
         if position is None:
             raise TouchpointNotFoundError("no touchpoint with this id is in the log")
-        return self._store.at(position)
+        return position
 
     def touchpoints(self) -> Iterator[Touchpoint]:
         """Iterate the log in arrival order."""
@@ -466,47 +536,36 @@ class Hub:
         """Return counts of touchpoints, contacts, quarantine and cache use."""
         return HubStats(
             touchpoints=len(self._store),
-            contacts=len(self._graph),
+            contacts=len(self._resolver),
             quarantined=len(self._quarantine),
             cache_hits=self._normalizer.hits,
             cache_misses=self._normalizer.misses,
         )
 
     def __repr__(self) -> str:
-        return f"Hub(touchpoints={len(self._store)}, contacts={len(self._graph)})"
+        return f"Hub(touchpoints={len(self._store)}, contacts={len(self._resolver)})"
 
     # ------------------------------------------------------------------ building
 
     def _contact_id_at(self, position: int) -> str:
-        tp = self._store.at(position)
-        strong, weak = self._split(tp.identifiers)
-        return self._graph.contact_id_of(position, _representative(strong, weak))
+        return self._resolver.contact_id_of(position)
 
-    def _build(self, contact_id: str, positions: list[int]) -> Contact:
+    def _build(self, group: Group) -> Contact:
         store = self._store
-        timeline = sorted((store.at(p) for p in positions), key=lambda tp: (tp.occurred_at, tp.id))
+        assert group.contact_id is not None
+        timeline = sorted(
+            (store.at(p) for p in group.positions()), key=lambda tp: (tp.occurred_at, tp.id)
+        )
         identifiers: set[Identifier] = set()
-        traits: dict[str, Any] = {}
         for tp in timeline:
             identifiers.update(tp.identifiers)
-            traits.update(tp.traits)
-        identified = any(self._split((ident,))[0] for ident in identifiers)
+        blocked = self._resolver.blocked
+        identifiers = {i for i in identifiers if blocked(i) is None}
+        identified = any(u.strong and u.idents for u in group.units)
         return Contact(
-            contact_id=contact_id,
+            contact_id=group.contact_id,
             identifiers=identifiers,
-            traits=traits,
+            traits=survive(timeline, self.matching.survivorship),
             timeline=timeline,
             identified=identified,
         )
-
-
-def _representative(strong: list[Identifier], weak: list[Identifier]) -> Identifier | None:
-    """Return the identifier that locates a touchpoint's unit in the identity graph."""
-    if strong:
-        return strong[0]
-    return weak[0] if weak else None
-
-
-def _kind_of(identifier: object) -> str:
-    assert isinstance(identifier, Identifier)
-    return identifier.kind

@@ -40,6 +40,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnicontact.email", "omnicontact.normalize.email"),
     ("omnicontact.phone", "omnicontact.normalize.phone"),
     ("omnicontact.ids", "omnicontact.normalize.ids"),
+    ("omnicontact.matching", "omnicontact.matching.builtin"),
 )
 """``(plug-in name, module)`` of each built-in plug-in, registered in this order."""
 
@@ -160,10 +161,11 @@ class Plugins:
 
     # ----------------------------------------------------------------------
 
-    def collect(self, hook: str) -> list[tuple[str, Any]]:
+    def collect(self, hook: str, **kwargs: Any) -> list[tuple[str, Any]]:
         """Call a contribution hook on every plug-in; return ``(plug-in name, item)`` pairs.
 
         Built-ins come first, then third-party plug-ins in registration order.
+        *kwargs* are the hook's arguments (each plug-in takes those it names).
 
         :raises PluginError: naming the plug-in that raised.
         :raises PluginRegistrationError: when a plug-in returns something other than a list.
@@ -172,7 +174,7 @@ class Plugins:
         out: list[tuple[str, Any]] = []
         for impl in caller.get_hookimpls():
             try:
-                items = impl.function()
+                items = impl.function(*(kwargs[name] for name in impl.argnames))
             except Exception as err:
                 raise PluginError(impl.plugin_name, hook, f"raised {type(err).__name__}") from err
             if items is None:

@@ -1,5 +1,6 @@
-"""Identity resolution: the identity graph that stitches touchpoints into contacts."""
+"""Identity resolution: rules, guards, the definition of contacts and its incremental engine."""
 
-from omnicontact.matching.graph import Change, IdentityGraph, contact_id_for
+from omnicontact.matching.cluster import contact_id_for
+from omnicontact.matching.resolver import Change, Resolver
 
-__all__ = ["Change", "IdentityGraph", "contact_id_for"]
+__all__ = ["Change", "Resolver", "contact_id_for"]

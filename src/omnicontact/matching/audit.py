@@ -1,0 +1,49 @@
+"""The audit ledger: every merge, split and decision, with time, rule and cause."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import attrs
+
+__all__ = ["AuditAction", "AuditEntry"]
+
+AuditAction = Literal["merge", "split", "rename", "confirm", "reject", "resolve_all", "train"]
+"""What an audit entry records."""
+
+
+@attrs.frozen
+class AuditEntry:
+    """One line of the audit ledger; holds ids and rule names, never personal values.
+
+    :param at: when it was recorded (the hub's clock).
+    :param action: ``merge``, ``split``, ``rename``, ``confirm``, ``reject``,
+        ``resolve_all`` or ``train``.
+    :param contact_id: the surviving, divided or renamed contact.
+    :param other_ids: the ids merged into it, the ids it became, or its new id.
+    :param rules: the rules whose links caused a merge; the decision for a split.
+    :param cause: the touchpoint whose arrival caused it, or the decision
+        (``confirm``, ``reject``, ``split``, ``resolve_all``).
+    :param touchpoint_ids: the touchpoints a decision named.
+    """
+
+    at: datetime
+    action: AuditAction
+    contact_id: str | None
+    other_ids: tuple[str, ...] = ()
+    rules: tuple[str, ...] = ()
+    cause: str | None = None
+    touchpoint_ids: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        """Return the entry in JSON form."""
+        return {
+            "at": self.at.isoformat(),
+            "action": self.action,
+            "contact_id": self.contact_id,
+            "other_ids": list(self.other_ids),
+            "rules": list(self.rules),
+            "cause": self.cause,
+            "touchpoint_ids": list(self.touchpoint_ids),
+        }

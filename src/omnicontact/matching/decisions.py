@@ -1,0 +1,346 @@
+"""The hub's decisions on identity: review, confirm, reject, split, explain, audit, re-resolve.
+
+A mixin of :class:`~omnicontact.Hub`, kept apart because it is a second
+concern: the people (and tools) that correct the resolution, and the ledger
+of what happened.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from omnicontact.errors import InvalidDecisionError
+from omnicontact.matching.audit import AuditAction, AuditEntry
+from omnicontact.matching.explain import (
+    ExplainedLink,
+    ExplainedVeto,
+    Explanation,
+    IgnoredIdentifier,
+    PendingReview,
+)
+from omnicontact.matching.rules import Evidence, Record
+from omnicontact.model import Contact, Identifier, Touchpoint
+
+if TYPE_CHECKING:
+    from omnicontact.matching.cluster import Group
+    from omnicontact.matching.resolver import Change, Resolver
+    from omnicontact.store.base import Store
+
+__all__ = ["Decisions", "ReviewItem"]
+
+
+@attrs.frozen
+class ReviewItem:
+    """A doubtful pair of touchpoints in two contacts, for a person to decide.
+
+    :param touchpoint_id: one touchpoint.
+    :param other_touchpoint_id: the other touchpoint.
+    :param contact_id: the contact of the first one now.
+    :param other_contact_id: the contact of the other one now.
+    :param evidence: the rule's evidence (weight, levels).
+    """
+
+    touchpoint_id: str
+    other_touchpoint_id: str
+    contact_id: str
+    other_contact_id: str
+    evidence: Evidence
+
+    @property
+    def probability(self) -> float:
+        """The match probability the rule gave."""
+        return self.evidence.probability
+
+
+class Decisions:
+    """Review, confirm, reject, split, explain, audit and re-resolve (a :class:`Hub` mixin)."""
+
+    _resolver: Resolver
+    _store: Store
+    _audit: list[AuditEntry]
+
+    if TYPE_CHECKING:  # provided by Hub
+
+        def _now(self) -> datetime: ...
+        def _position(self, touchpoint_id: str) -> int: ...
+        def _build(self, group: Group) -> Contact: ...
+        def _notify(self, change: Change | None, cause: str | None) -> None: ...
+        def contact(self, ref: Identifier | str, *, region: str | None = None) -> Contact: ...  # noqa: D102
+        def normalize(self, identifier: Identifier, *, region: str | None = None) -> Identifier: ...  # noqa: D102
+
+    # ------------------------------------------------------------------ ledger
+
+    def _log(self, change: Change, cause: str | None) -> None:
+        at = self._now()
+        for contact_id, others in change.merged:
+            self._audit.append(AuditEntry(at, "merge", contact_id, others, change.rules, cause))
+        for contact_id, into in change.split:
+            self._audit.append(AuditEntry(at, "split", contact_id, into, (), cause))
+        for old, new in change.renamed:
+            self._audit.append(AuditEntry(at, "rename", old, (new,), (), cause))
+
+    def _decided(
+        self,
+        action: AuditAction,
+        change: Change,
+        touchpoints: Sequence[str],
+        contact_id: str | None,
+    ) -> None:
+        self._audit.append(
+            AuditEntry(
+                self._now(), action, contact_id, (), (), action, touchpoint_ids=tuple(touchpoints)
+            )
+        )
+        self._notify(change, action)
+
+    def audit(self, contact: Contact | str | None = None) -> tuple[AuditEntry, ...]:
+        """Return the audit ledger, oldest first; only the entries naming *contact* if given."""
+        if contact is None:
+            return tuple(self._audit)
+        wanted = contact.contact_id if isinstance(contact, Contact) else contact
+        return tuple(e for e in self._audit if wanted == e.contact_id or wanted in e.other_ids)
+
+    # ------------------------------------------------------------------ re-resolving
+
+    def _items(self) -> Iterator[tuple[int, Any, tuple[Identifier, ...], Any]]:
+        for position, tp in enumerate(self._store):
+            yield position, (tp.occurred_at, tp.id), tp.identifiers, record_of(tp)
+
+    def resolve_all(self) -> Change:
+        """Resolve the whole log again from scratch, in one pass, and return what changed.
+
+        Gives exactly the contacts that incremental resolution gives (whatever
+        the arrival order); use it after training the rules, or to check.
+        Decisions on record (confirmations, rejections, splits) are kept.
+        """
+        change = self._resolver.rebuild(self._items())
+        self._audit.append(AuditEntry(self._now(), "resolve_all", None, cause="resolve_all"))
+        self._notify(change, "resolve_all")
+        return change
+
+    def train_matching(self, **options: Any) -> tuple[str, ...]:
+        """Estimate the probabilistic rules' parameters from the log, then re-resolve.
+
+        Each rule with a ``fit(prepared_records, **options)`` method (the
+        built-in ``person`` rule: u by random sampling, m and λ by EM, term
+        frequencies) is replaced by its fitted copy; :meth:`resolve_all` follows.
+
+        :returns: the names of the rules trained.
+        """
+        trained = self._resolver.fit_rules(**options)
+        self._audit.append(
+            AuditEntry(self._now(), "train", None, rules=trained, cause="train_matching")
+        )
+        self.resolve_all()
+        return trained
+
+    # ------------------------------------------------------------------ review
+
+    def review_queue(self) -> tuple[ReviewItem, ...]:
+        """Return the doubtful pairs still in two contacts, most likely first."""
+        items = []
+        contact_of = self._resolver.contact_id_of
+        for a, b, evidence in self._resolver.reviews():
+            ca, cb = contact_of(a), contact_of(b)
+            if ca == cb:
+                continue
+            items.append(ReviewItem(self._store.at(a).id, self._store.at(b).id, ca, cb, evidence))
+        items.sort(key=lambda item: (-item.evidence.weight, item.touchpoint_id))
+        return tuple(items)
+
+    def _pair(self, a: ReviewItem | str, b: str | None) -> tuple[int, int]:
+        if isinstance(a, ReviewItem):
+            if b is not None:
+                raise InvalidDecisionError("give a ReviewItem alone, or two touchpoint ids")
+            first, second = a.touchpoint_id, a.other_touchpoint_id
+        elif b is None:
+            raise InvalidDecisionError("give a ReviewItem, or two touchpoint ids")
+        else:
+            first, second = a, b
+        pa, pb = self._position(first), self._position(second)
+        if pa == pb:
+            raise InvalidDecisionError("a touchpoint cannot be paired with itself")
+        return pa, pb
+
+    def confirm(self, a: ReviewItem | str, b: str | None = None) -> Contact:
+        """Record that two touchpoints (or a review item's) are the same person; link them.
+
+        A confirmation is a link of the highest priority, but guards still
+        apply: it never gives a contact two customer ids, nor crosses a
+        never-link.
+
+        :returns: the contact of the first touchpoint afterwards.
+        :raises InvalidDecisionError: for a bad pair.
+        :raises TouchpointNotFoundError: when a touchpoint id is unknown.
+        """
+        pa, pb = self._pair(a, b)
+        change = self._resolver.confirm(pa, pb)
+        ids = (self._store.at(pa).id, self._store.at(pb).id)
+        self._decided("confirm", change, ids, self._resolver.contact_id_of(pa))
+        return self._contact_at(pa)
+
+    def reject(self, a: ReviewItem | str, b: str | None = None) -> tuple[Contact, Contact]:
+        """Record that two touchpoints are *not* the same person: a never-link.
+
+        Their contacts can never become one again, by any rule; if they are one
+        now, it is split.
+
+        :returns: the two contacts afterwards.
+        """
+        pa, pb = self._pair(a, b)
+        self._resolver.drop_review(pa, pb)
+        change = self._resolver.never_link([[pa], [pb]])
+        ids = (self._store.at(pa).id, self._store.at(pb).id)
+        self._decided("reject", change, ids, self._resolver.contact_id_of(pa))
+        return self._contact_at(pa), self._contact_at(pb)
+
+    def split(
+        self, contact: Contact | str | Identifier, parts: Sequence[Iterable[str | Identifier]]
+    ) -> tuple[Contact, ...]:
+        """Unmerge a contact: each part (touchpoint ids or identifiers) becomes apart.
+
+        Leaves a never-link between the parts, so no rule merges them again;
+        recomputes only the contact's component. Touchpoints not named go where
+        the remaining evidence takes them.
+
+        :returns: the contact of each part afterwards, in order.
+        :raises InvalidDecisionError: when there are fewer than two parts, a
+            part is empty, parts overlap, or a part names something outside
+            the contact.
+        """
+        current = contact if isinstance(contact, Contact) else self.contact(contact)
+        members = {self._position(t) for t in current.touchpoint_ids}
+        if len(parts) < 2:
+            raise InvalidDecisionError("split: give at least two parts")
+        sides: list[list[int]] = []
+        taken: set[int] = set()
+        for number, part in enumerate(parts, 1):
+            side = self._side(part, members, number)
+            if taken & side:
+                raise InvalidDecisionError(f"split: part {number} overlaps an earlier part")
+            taken |= side
+            sides.append(sorted(side))
+        change = self._resolver.never_link(sides)
+        named = [self._store.at(p).id for side in sides for p in side]
+        self._decided("split", change, named, current.contact_id)
+        return tuple(self._contact_at(side[0]) for side in sides)
+
+    def _side(self, part: Iterable[str | Identifier], members: set[int], number: int) -> set[int]:
+        if isinstance(part, (str, Identifier)):
+            part = [part]
+        side: set[int] = set()
+        for item in part:
+            if isinstance(item, Identifier):
+                ident = self.normalize(item)
+                found = {p for p in members if ident in self._store.at(p).identifiers}
+                if not found:
+                    raise InvalidDecisionError(
+                        f"split: part {number} names a {ident.kind} the contact does not carry"
+                    )
+                side |= found
+            else:
+                position = self._position(item)
+                if position not in members:
+                    raise InvalidDecisionError(
+                        f"split: part {number} names a touchpoint of another contact"
+                    )
+                side.add(position)
+        if not side:
+            raise InvalidDecisionError(f"split: part {number} is empty")
+        return side
+
+    def _contact_at(self, position: int) -> Contact:
+        group = self._resolver.group(self._resolver.contact_id_of(position))
+        assert group is not None
+        return self._build(group)
+
+    # ------------------------------------------------------------------ explain
+
+    def explain(self, contact: Contact | str | Identifier) -> Explanation:
+        """Return the evidence graph of a contact: what links it, what was refused, and why."""
+        current = contact if isinstance(contact, Contact) else self.contact(contact)
+        resolver = self._resolver
+        store = self._store
+        members = {self._position(t) for t in current.touchpoint_ids}
+        output = resolver.compute(resolver.component_of(next(iter(members))), explain=True)
+        mine = set(current.identifiers)
+        tid: Callable[[int], str] = lambda p: store.at(p).id  # noqa: E731
+        links = []
+        for link in output.links:
+            if link.a not in members:
+                continue
+            if isinstance(link.b, Identifier):
+                links.append(ExplainedLink(link.rule, tid(link.a), identifier=link.b))
+            elif link.b in members:
+                ev = link.evidence
+                links.append(
+                    ExplainedLink(
+                        link.rule,
+                        tid(link.a),
+                        tid(link.b),
+                        weight=ev.weight if ev is not None else float("inf"),
+                        parts=ev.parts if ev is not None else (),
+                    )
+                )
+        vetoes = []
+        for veto in output.vetoes:
+            other_in = (veto.b in members) if isinstance(veto.b, int) else (veto.b in mine)
+            if veto.a not in members and not other_in:
+                continue
+            vetoes.append(
+                ExplainedVeto(
+                    veto.rule,
+                    tid(veto.a),
+                    tid(veto.b) if isinstance(veto.b, int) else None,
+                    veto.b if isinstance(veto.b, Identifier) else None,
+                    veto.guard,
+                    veto.reason,
+                )
+            )
+        ignored = []
+        seen: set[Identifier] = set()
+        for p in sorted(members):
+            for ident in store.at(p).identifiers:
+                if ident in seen:
+                    continue
+                seen.add(ident)
+                blocked = resolver.blocked(ident)
+                if blocked is not None:
+                    ignored.append(
+                        IgnoredIdentifier(ident, f"blocked by {blocked[0]}: {blocked[1]}")
+                    )
+                elif resolver.frozen(ident):
+                    ignored.append(IgnoredIdentifier(ident, "frozen as shared by many people"))
+        reviews = []
+        for a, b, ev in resolver.reviews():
+            if (a in members) == (b in members):
+                continue
+            here, there = (a, b) if a in members else (b, a)
+            reviews.append(
+                PendingReview(
+                    tid(here), tid(there), resolver.contact_id_of(there), ev.weight, ev.parts
+                )
+            )
+        return Explanation(
+            current.contact_id,
+            current.touchpoint_ids,
+            tuple(links),
+            tuple(vetoes),
+            tuple(ignored),
+            tuple(reviews),
+        )
+
+
+def record_of(touchpoint: Touchpoint) -> Callable[[tuple[Identifier, ...]], Record] | None:
+    """Return how to build a touchpoint's record for matching rules (none without traits)."""
+    if not touchpoint.traits:
+        return None
+
+    def build(linking: tuple[Identifier, ...]) -> Record:
+        return Record(touchpoint.id, touchpoint.traits, linking)
+
+    return build

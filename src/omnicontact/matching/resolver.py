@@ -1,0 +1,673 @@
+"""The incremental engine: keeps contacts equal to their definition as touchpoints arrive.
+
+The definition lives in :mod:`omnicontact.matching.cluster`: a pure function
+of one *candidate component*. Candidate components are a union-find over
+everything that could link touchpoints (their linking identifiers, the
+probabilistic links found through blocking keys, confirmed links); they only
+grow, so they always contain the real contacts. When a new touchpoint changes
+nothing but its own contact (the common case: a known person seen again),
+the engine adds it there directly, which is provably what the definition
+gives; otherwise it recomputes the touched component. :meth:`Resolver.resolve_all`
+recomputes everything from scratch, and gives the same contacts.
+
+An identifier seen with more than ``shared_threshold`` distinct values of one
+strong kind is *frozen as shared*: it stops linking (its component is
+recomputed without it). Since that count only grows, freezing does not
+depend on arrival order either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
+
+import attrs
+
+from omnicontact._cache import remember
+from omnicontact.matching.cluster import (
+    Group,
+    Input,
+    Key,
+    Output,
+    Unit,
+    contact_id_for,
+    resolve_component,
+)
+from omnicontact.matching.config import MatchingConfig
+from omnicontact.matching.guards import ClusterView, MergeGuard
+from omnicontact.matching.rules import Evidence, MatchingRule, Record
+from omnicontact.model import Identifier
+
+__all__ = ["Change", "Resolver"]
+
+
+@attrs.frozen
+class Change:
+    """How contacts changed.
+
+    :param merged: ``(surviving id, ids merged into it)`` for each merge.
+    :param split: ``(divided id, ids it became)`` for each split.
+    :param renamed: ``(old id, new id)`` when an older touchpoint re-anchored a contact.
+    :param rules: the rules whose links caused the merges.
+    """
+
+    merged: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    split: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    renamed: tuple[tuple[str, str], ...] = ()
+    rules: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.merged or self.split or self.renamed)
+
+
+NO_CHANGE = Change()
+
+
+class Resolver:
+    """Incremental identity resolution over the touchpoints of one log.
+
+    :param is_strong: tells whether an identifier kind is strong.
+    :param config: the matching configuration.
+    :param guards: merge guards, in the order they are asked.
+    :param rules: probabilistic (or third-party deterministic) matching rules;
+        the built-in ``shared_identifier`` rule is the engine's own union-find.
+    :param cache_size: blocked-identifier decisions kept in cache.
+    """
+
+    def __init__(
+        self,
+        *,
+        is_strong: Callable[[str], bool],
+        config: MatchingConfig,
+        guards: Sequence[MergeGuard],
+        rules: Sequence[MatchingRule],
+        cache_size: int = 100_000,
+    ) -> None:
+        self._is_strong = is_strong
+        self.config = config
+        self.guards = tuple(guards)
+        self._vetoing = tuple(g for g in guards if getattr(g, "cluster_level", True))
+        self.rules = tuple(r for r in rules if not _native(r))
+        self._cache_size = cache_size
+        # Decisions on record survive a rebuild; everything else is derived.
+        self._marks: dict[int, dict[int, int]] = {}
+        self._confirmed: list[tuple[int, int]] = []
+        self._confirmed_of: dict[int, list[int]] = {}
+        self._never_links = 0
+        self._reset()
+
+    def _reset(self) -> None:
+        self._inputs: list[tuple[Key, tuple[Identifier, ...], tuple[Identifier, ...], bool]] = []
+        self._blocked: dict[Identifier, str | None] = {}
+        self._frozen: set[Identifier] = set()
+        self._cooc: dict[Identifier, set[Identifier]] = {}
+        self._node: dict[Identifier, int] = {}
+        self._parent: list[int] = []
+        self._members: dict[int, list[int]] = {}
+        self._pos_node: list[int] = []
+        self._prepared: list[dict[int, Any]] = [{} for _ in self.rules]
+        self._index: dict[tuple[int, object], list[int]] = {}
+        self._links: dict[int, list[tuple[int, Evidence]]] = {}
+        self._reviews: dict[tuple[int, int], Evidence] = {}
+        self._pos_unit: list[Unit | None] = []
+        self._unit_of: dict[Identifier, Unit] = {}
+        self._by_id: dict[str, Group] = {}
+        self._issued: dict[str, str] = {}
+        self._fresh: set[Identifier] = set()  # identifiers first seen on the touchpoint being added
+
+    # ------------------------------------------------------------------ identifiers
+
+    def blocked(self, ident: Identifier) -> tuple[str, str] | None:
+        """Return ``(guard, reason)`` when a guard blocks *ident* from linking."""
+        reason = self._blocked.get(ident, "")
+        if reason == "":
+            reason = None
+            for guard in self.guards:
+                why = guard.blocks(ident)
+                if why:
+                    reason = f"{guard.name}\x00{why}"
+                    break
+            remember(self._blocked, ident, reason, self._cache_size)
+        if reason is None:
+            return None
+        name, why = reason.split("\x00", 1)
+        return name, why
+
+    def frozen(self, ident: Identifier) -> bool:
+        """Tell whether *ident* is frozen as shared."""
+        return ident in self._frozen
+
+    def _count(
+        self, strong: tuple[Identifier, ...], weak: tuple[Identifier, ...]
+    ) -> list[Identifier]:
+        """Count co-occurrences; return the identifiers that became frozen."""
+        if not strong or len(strong) + len(weak) < 2:
+            return []
+        newly = []
+        limit = self.config.shared_threshold
+        frozen = self._frozen
+        for ident in (*strong, *weak):
+            if ident in frozen:
+                continue
+            seen = self._cooc.get(ident)
+            if seen is None:
+                seen = self._cooc[ident] = set()
+            before = len(seen)
+            seen.update(s for s in strong if s != ident)
+            if len(seen) > limit and len(seen) != before:
+                counts: dict[str, int] = {}
+                for other in seen:
+                    counts[other.kind] = counts.get(other.kind, 0) + 1
+                if max(counts.values()) > limit:
+                    frozen.add(ident)
+                    del self._cooc[ident]
+                    newly.append(ident)
+        return newly
+
+    # ------------------------------------------------------------------ candidate components
+
+    def _new_node(self) -> int:
+        node = len(self._parent)
+        self._parent.append(node)
+        return node
+
+    def _find(self, node: int) -> int:
+        parent = self._parent
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    def _union(self, a: int, b: int) -> int:
+        if a == b:
+            return a
+        ma, mb = self._members.get(a), self._members.get(b)
+        if ma is not None and mb is not None and len(ma) < len(mb):
+            a, b, ma, mb = b, a, mb, ma
+        self._parent[b] = a
+        if mb:
+            if ma is None:
+                self._members[a] = mb
+            else:
+                ma.extend(mb)
+            del self._members[b]
+        return a
+
+    def _root_of(self, position: int) -> int:
+        return self._find(self._pos_node[position])
+
+    # ------------------------------------------------------------------ adding
+
+    def add(
+        self,
+        position: int,
+        key: Key,
+        identifiers: Iterable[Identifier],
+        record: Callable[[tuple[Identifier, ...]], Record] | None,
+    ) -> Change:
+        """Resolve the touchpoint at log *position*; return how contacts changed.
+
+        :param key: ``(occurred_at, touchpoint id)``.
+        :param identifiers: its normalized identifiers.
+        :param record: builds its :class:`Record` from the linking identifiers,
+            or ``None`` when it holds no traits (no rule can compare it).
+        """
+        assert position == len(self._inputs)
+        strong, weak, person, newly, links = self._register(position, key, identifiers, record)
+        if not newly:
+            fast = self._fast(position, key, strong, weak, person, links)
+            if fast is not None:
+                return fast
+        return self._slow(position, newly)
+
+    def _register(
+        self,
+        position: int,
+        key: Key,
+        identifiers: Iterable[Identifier],
+        record: Callable[[tuple[Identifier, ...]], Record] | None,
+    ) -> tuple[tuple[Identifier, ...], tuple[Identifier, ...], bool, list[Identifier], list[int]]:
+        """Store what the definition needs about a touchpoint; join its candidate component."""
+        strong_l: list[Identifier] = []
+        weak_l: list[Identifier] = []
+        is_strong = self._is_strong
+        for ident in identifiers:
+            if self.blocked(ident) is not None:
+                continue
+            (strong_l if is_strong(ident.kind) else weak_l).append(ident)
+        strong, weak = tuple(strong_l), tuple(weak_l)
+        newly = self._count(strong, weak)
+        frozen = self._frozen
+        linking = [i for i in (*strong, *weak) if i not in frozen] if frozen else [*strong, *weak]
+        linked: list[int] = []
+        person = False
+        if record is not None and self.rules:
+            built = record(tuple(linking))
+            linked, person = self._match(position, built)
+        self._inputs.append((key, strong, weak, person))
+        # Candidate component.
+        node_of = self._node
+        root = -1
+        fresh = self._fresh
+        fresh.clear()
+        for ident in linking:
+            node = node_of.get(ident)
+            if node is None:
+                fresh.add(ident)
+                node = node_of[ident] = self._new_node() if root < 0 else root
+            node = self._find(node)
+            root = node if root < 0 else self._union(root, node)
+        if root < 0:
+            root = self._new_node()
+        for other in linked:
+            root = self._union(root, self._root_of(other))
+        self._pos_node.append(root)
+        members = self._members.get(root)
+        if members is None:
+            self._members[root] = [position]
+        else:
+            members.append(position)
+        self._pos_unit.append(None)
+        return strong, weak, person, newly, linked
+
+    def _match(self, position: int, record: Record) -> tuple[list[int], bool]:
+        """Compare a record with its blocking candidates; return link partners, comparability."""
+        linked: list[int] = []
+        person = False
+        index = self._index
+        for i, rule in enumerate(self.rules):
+            prepared = rule.prepare(record)
+            if prepared is None:
+                continue
+            person = True
+            self._prepared[i][position] = prepared
+            seen: set[int] = set()
+            for block in rule.blocking_keys(prepared):
+                bucket = index.get((i, block))
+                if bucket is None:
+                    index[(i, block)] = [position]
+                    continue
+                for other in bucket:
+                    if other in seen:
+                        continue
+                    seen.add(other)
+                    self._record(position, other, rule, prepared, self._prepared[i][other], linked)
+                bucket.append(position)
+        return linked, person
+
+    def _record(
+        self, a: int, b: int, rule: MatchingRule, pa: Any, pb: Any, linked: list[int]
+    ) -> None:
+        if rule.deterministic:
+            evidence: Evidence | None = Evidence(rule.name, float("inf"), "link")
+        else:
+            evidence = rule.compare(pa, pb)
+        if evidence is None or evidence.decision == "none":
+            return
+        if evidence.decision == "link":
+            self._links.setdefault(a, []).append((b, evidence))
+            self._links.setdefault(b, []).append((a, evidence))
+            linked.append(b)
+        else:
+            self._reviews[(min(a, b), max(a, b))] = evidence
+
+    def _fast(
+        self,
+        position: int,
+        key: Key,
+        strong: tuple[Identifier, ...],
+        weak: tuple[Identifier, ...],
+        person: bool,
+        linked: list[int],
+    ) -> Change | None:
+        """Add to an existing contact when that is provably what the definition gives."""
+        unit_of = self._unit_of
+        frozen = self._frozen
+        if frozen:
+            strong = tuple(i for i in strong if i not in frozen)
+            weak = tuple(i for i in weak if i not in frozen)
+        if strong or person:
+            unit = unit_of.get(strong[0]) if strong else None
+            if unit is None and linked:
+                unit = self._pos_unit[linked[0]]
+            if unit is None or not unit.strong or unit.group is None:
+                return None
+            fresh: dict[str, set[Identifier]] = {}
+            for ident in strong:
+                owner = unit_of.get(ident)
+                if owner is None:
+                    if ident not in self._fresh:
+                        return None  # known, but dropped from every contact
+                    fresh.setdefault(ident.kind, set()).add(ident)
+                elif owner is not unit:
+                    return None
+            if any(w not in unit.weak for w in weak):
+                return None
+            if any(self._pos_unit[o] is not unit for o in linked):
+                return None
+            if fresh and not self._may_grow(unit, fresh):
+                return None
+            for kind, values in fresh.items():
+                unit.idents.setdefault(kind, set()).update(values)
+                for ident in values:
+                    unit_of[ident] = unit
+        elif weak:
+            unit = unit_of.get(weak[0])
+            if unit is None or unit.strong or unit.group is None:
+                return None
+            if unit.group.contact_id is None:
+                return None
+            if any(unit_of.get(w) is not unit for w in weak):
+                return None
+        else:
+            return self._slow(position, [])
+        if position in self._marks or position in self._confirmed_of:
+            return None
+        unit.positions.append(position)
+        self._pos_unit[position] = unit
+        group = unit.group
+        assert group is not None
+        assert group.anchor is not None
+        if (key, position) < group.anchor:
+            old = group.contact_id
+            assert old is not None
+            group.anchor = (key, position)
+            group.contact_id = new = _cid(key)
+            del self._by_id[old]
+            self._by_id[new] = group
+            self._issued[new] = key[1]
+            return Change(renamed=((old, new),))
+        return NO_CHANGE
+
+    def _may_grow(self, unit: Unit, fresh: dict[str, set[Identifier]]) -> bool:
+        """Tell whether *unit* may take new identifiers without changing any other contact."""
+        group = unit.group
+        assert group is not None
+        if sum(1 for u in group.units if u.strong) != 1:
+            return False
+        if not self._vetoing:
+            return True
+        mine, theirs = ClusterView(unit.idents), ClusterView(fresh)
+        return all(not g.vetoes(mine, theirs) for g in self._vetoing)
+
+    # ------------------------------------------------------------------ recomputing
+
+    def _input(self, position: int) -> Input:
+        key, strong, weak, person = self._inputs[position]
+        frozen = self._frozen
+        if frozen:
+            strong = tuple(i for i in strong if i not in frozen)
+            weak = tuple(i for i in weak if i not in frozen)
+        return Input(key, strong, weak, person)
+
+    def compute(self, positions: Sequence[int], *, explain: bool = False) -> Output:
+        """Run the definition on a set of positions (a candidate component)."""
+        members = set(positions)
+        evidence = []
+        for p in positions:
+            for q, ev in self._links.get(p, ()):
+                if p < q and q in members:
+                    evidence.append((p, q, ev))
+        confirmed = [(a, b) for a, b in self._confirmed if a in members and b in members]
+        marks = {p: self._marks[p] for p in positions if p in self._marks}
+        return resolve_component(
+            positions,
+            self._input,
+            rank=self.config.rank,
+            guards=self._vetoing,
+            marks=marks,
+            confirmed=confirmed,
+            evidence=evidence,
+            explain=explain,
+        )
+
+    def _slow(self, position: int, newly: list[Identifier]) -> Change:
+        roots = {self._root_of(position)}
+        for ident in newly:
+            node = self._node.get(ident)
+            if node is not None:
+                roots.add(self._find(node))
+        change = NO_CHANGE
+        for root in roots:
+            change = _combine(change, self._recompute(root))
+        return change
+
+    def rebuild(
+        self,
+        items: Iterable[
+            tuple[int, Key, Iterable[Identifier], Callable[[tuple[Identifier, ...]], Record] | None]
+        ],
+    ) -> Change:
+        """Forget every derived structure and resolve the whole log again, in one pass.
+
+        *items* gives, for every log position in order, what :meth:`add` takes.
+        Decisions on record (confirmed links, never-links) are kept.
+        """
+        before = {cid: g.positions() for cid, g in self._by_id.items()}
+        self._reset()
+        for position, key, identifiers, record in items:
+            self._register(position, key, identifiers, record)
+        for a, b in self._confirmed:
+            self._union(self._root_of(a), self._root_of(b))
+        roots = list(self._members)
+        for root in roots:
+            self._install(self.compute(self._members[root]).groups)
+        old_of = {p: cid for cid, ps in before.items() for p in ps}
+        positions = range(len(self._inputs))
+        return self._diff(positions, {p: old_of.get(p) for p in positions}, with_rules=False)
+
+    def _recompute(self, root: int) -> Change:
+        """Recompute the contacts of one candidate component; report what changed."""
+        positions = self._members[root]
+        old_groups: dict[int, Group] = {}
+        for p in positions:
+            unit = self._pos_unit[p]
+            if unit is not None and unit.group is not None:
+                old_groups[id(unit.group)] = unit.group
+        for group in old_groups.values():
+            for unit in group.units:
+                for ident in unit.strong_identifiers():
+                    if self._unit_of.get(ident) is unit:
+                        del self._unit_of[ident]
+                if not unit.strong:
+                    for w in unit.weak:
+                        if self._unit_of.get(w) is unit:
+                            del self._unit_of[w]
+            if group.contact_id is not None:
+                self._by_id.pop(group.contact_id, None)
+        before = {p: self._contact_of_unit(self._pos_unit[p]) for p in positions}
+        output = self.compute(positions)
+        self._install(output.groups)
+        return self._diff(positions, before)
+
+    def _install(self, groups: Iterable[Group]) -> None:
+        for group in groups:
+            for unit in group.units:
+                for p in unit.positions:
+                    self._pos_unit[p] = unit
+                if unit.strong:
+                    for ident in unit.strong_identifiers():
+                        self._unit_of[ident] = unit
+                else:
+                    for w in unit.weak:
+                        self._unit_of[w] = unit
+            if group.contact_id is not None:
+                assert group.anchor is not None
+                self._by_id[group.contact_id] = group
+                self._issued[group.contact_id] = group.anchor[0][1]
+
+    @staticmethod
+    def _contact_of_unit(unit: Unit | None) -> str | None:
+        return None if unit is None or unit.group is None else unit.group.contact_id
+
+    def _diff(
+        self, positions: Sequence[int], before: dict[int, str | None], *, with_rules: bool = True
+    ) -> Change:
+        targets: dict[str, set[str]] = {}
+        sources: dict[str, set[str]] = {}
+        for p in positions:
+            old = before[p]
+            new = self._contact_of_unit(self._pos_unit[p])
+            if old is None or new is None:
+                continue
+            targets.setdefault(old, set()).add(new)
+            sources.setdefault(new, set()).add(old)
+        merged = []
+        split = []
+        renamed = []
+        for new, olds in sorted(sources.items()):
+            if len(olds) > 1:
+                merged.append((new, tuple(sorted(olds - {new}))))
+        for old, news in sorted(targets.items()):
+            if len(news) > 1:
+                split.append((old, tuple(sorted(news))))
+            else:
+                (new,) = news
+                if new != old and len(sources[new]) == 1:
+                    renamed.append((old, new))
+        if not (merged or split or renamed):
+            return NO_CHANGE
+        rules: tuple[str, ...] = ()
+        if merged and with_rules:
+            rules = self._merge_rules(positions, before)
+        return Change(tuple(merged), tuple(split), tuple(renamed), rules)
+
+    def _merge_rules(
+        self, positions: Sequence[int], before: dict[int, str | None]
+    ) -> tuple[str, ...]:
+        """Return the rules of the links that joined formerly separate contacts."""
+        output = self.compute(positions, explain=True)
+        found: set[str] = set()
+        owner: dict[Identifier, str | None] = {}
+        for p in positions:
+            for ident in self._inputs[p][1]:
+                owner.setdefault(ident, before[p])
+        for link in output.links:
+            a = before.get(link.a)
+            b = before.get(link.b) if isinstance(link.b, int) else owner.get(link.b)
+            if a is not None and b is not None and a != b:
+                found.add(link.rule)
+        return tuple(sorted(found))
+
+    # ------------------------------------------------------------------ decisions
+
+    def confirm(self, a: int, b: int) -> Change:
+        """Record that the touchpoints at *a* and *b* are the same person; recompute."""
+        self._confirmed.append((min(a, b), max(a, b)))
+        self._confirmed_of.setdefault(a, []).append(b)
+        self._confirmed_of.setdefault(b, []).append(a)
+        self._reviews.pop((min(a, b), max(a, b)), None)
+        root = self._union(self._root_of(a), self._root_of(b))
+        return self._recompute(root)
+
+    def never_link(self, sides: Sequence[Iterable[int]]) -> Change:
+        """Record that the touchpoints of each side are never one contact with another side's."""
+        self._never_links += 1
+        number = self._never_links
+        roots = set()
+        for side, positions in enumerate(sides):
+            for p in positions:
+                self._marks.setdefault(p, {})[number] = side
+                roots.add(self._root_of(p))
+        change = NO_CHANGE
+        for root in {self._find(r) for r in roots}:
+            change = _combine(change, self._recompute(root))
+        return change
+
+    def fit_rules(self, **options: Any) -> tuple[str, ...]:
+        """Replace each rule that has a ``fit`` method by its copy fitted on the records seen."""
+        trained = []
+        rules = list(self.rules)
+        for i, rule in enumerate(rules):
+            fit = getattr(rule, "fit", None)
+            if fit is None:
+                continue
+            rules[i] = fit(list(self._prepared[i].values()), **options)
+            trained.append(rule.name)
+        self.rules = tuple(rules)
+        return tuple(trained)
+
+    def decisions(self) -> tuple[list[tuple[int, int]], dict[int, dict[int, int]]]:
+        """Return the confirmed pairs and never-link marks on record."""
+        return list(self._confirmed), {p: dict(m) for p, m in self._marks.items()}
+
+    # ------------------------------------------------------------------ reading
+
+    def contact_id_of(self, position: int) -> str:
+        """Return the id of the contact holding the touchpoint at *position*."""
+        unit = self._pos_unit[position]
+        assert unit is not None
+        assert unit.group is not None
+        assert unit.group.contact_id is not None
+        return unit.group.contact_id
+
+    def group(self, contact_id: str) -> Group | None:
+        """Return the current contact with this id, or ``None``."""
+        return self._by_id.get(contact_id)
+
+    def group_of_identifier(self, ident: Identifier) -> Group | None:
+        """Return the contact a linking strong identifier belongs to, or ``None``."""
+        unit = self._unit_of.get(ident)
+        if unit is None or not unit.strong or unit.group is None:
+            return None
+        return unit.group
+
+    def candidate_groups(self, ident: Identifier) -> list[Group]:
+        """Return the contacts of the candidate component an identifier is in."""
+        node = self._node.get(ident)
+        if node is None:
+            return []
+        seen: dict[int, Group] = {}
+        for p in self._members.get(self._find(node), ()):
+            unit = self._pos_unit[p]
+            if unit is not None and unit.group is not None and unit.group.contact_id:
+                seen[id(unit.group)] = unit.group
+        return list(seen.values())
+
+    def component_of(self, position: int) -> list[int]:
+        """Return the positions of the candidate component holding *position*."""
+        return list(self._members[self._root_of(position)])
+
+    def links_of(self, position: int) -> list[tuple[int, Evidence]]:
+        """Return the probabilistic links found for a touchpoint."""
+        return list(self._links.get(position, ()))
+
+    def reviews(self) -> Iterator[tuple[int, int, Evidence]]:
+        """Iterate the doubtful pairs found so far (some may be settled since)."""
+        for (a, b), ev in sorted(self._reviews.items()):
+            yield a, b, ev
+
+    def drop_review(self, a: int, b: int) -> None:
+        """Forget a doubtful pair (it was decided)."""
+        self._reviews.pop((min(a, b), max(a, b)), None)
+
+    def anchor_of(self, contact_id: str) -> str | None:
+        """Return the touchpoint id an issued (current or former) contact id came from."""
+        return self._issued.get(contact_id)
+
+    def contact_ids(self) -> Iterator[str]:
+        """Iterate the ids of the current contacts."""
+        return iter(list(self._by_id))
+
+    def frozen_identifiers(self) -> frozenset[Identifier]:
+        """Return the identifiers frozen as shared."""
+        return frozenset(self._frozen)
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+
+def _cid(key: Key) -> str:
+    return contact_id_for(key[1])
+
+
+def _native(rule: MatchingRule) -> bool:
+    return rule.name == "shared_identifier" and getattr(rule, "native", False)
+
+
+def _combine(a: Change, b: Change) -> Change:
+    if not b:
+        return a
+    if not a:
+        return b
+    return Change(a.merged + b.merged, a.split + b.split, a.renamed + b.renamed, a.rules + b.rules)
