@@ -61,6 +61,66 @@ def touchpoint_streams(draw: st.DrawFn, max_size: int = 25) -> list[oc.Touchpoin
     return out
 
 
+_PEOPLE_ROWS = [
+    ("Jean", "Dupont", "1980-05-03", "75011", "Paris"),
+    ("Jeanne", "Dupont", "1982-07-01", "75011", "Paris"),
+    ("Camille", "Martin", "1990-01-12", "69003", "Lyon"),
+    ("Kamille", "Martin", "1990-12-01", "69003", "Lyon"),
+    ("Zoë", "Müller", "1975-11-30", "10115", "Berlin"),
+]
+PEOPLE_TRAITS = [
+    dict(zip(("first_name", "last_name", "birth_date", "postal_code", "city"), row, strict=True))
+    for row in _PEOPLE_ROWS
+]
+PLACEHOLDERS = [
+    oc.Identifier("email", "test@test.com"),
+    oc.Identifier("phone", "+33 6 00 00 00 00"),
+    oc.Identifier("customer_id", "null"),
+    oc.Identifier("device_id", "00000000-0000-0000-0000-000000000000"),
+]
+
+
+def _typo(text: str, at: int) -> str:
+    """Swap two neighbouring letters (a typing error)."""
+    if len(text) < 3:
+        return text
+    at = 1 + at % (len(text) - 2)
+    return text[: at] + text[at + 1] + text[at] + text[at + 2 :]
+
+
+@st.composite
+def person_streams(draw: st.DrawFn, max_size: int = 20) -> list[oc.Touchpoint]:
+    """Touchpoints of a few people: names with typos, colliding identifiers, placeholders.
+
+    Built to exercise every part of resolution at once: shared identifiers,
+    the person rule (namesakes, typos, swapped birth dates), limits (two
+    customer ids meeting on an e-mail), placeholders and shared devices.
+    """
+    size = draw(st.integers(min_value=1, max_value=max_size))
+    out = []
+    for i in range(size):
+        person = draw(st.integers(0, len(PEOPLE_TRAITS) - 1))
+        fields = draw(st.sets(st.sampled_from(sorted(PEOPLE_TRAITS[person])), max_size=5))
+        traits = {f: PEOPLE_TRAITS[person][f] for f in fields}
+        if "last_name" in traits and draw(st.booleans()):
+            traits["last_name"] = _typo(traits["last_name"], draw(st.integers(0, 9)))
+        identifiers = draw(pooled_identifiers())
+        if draw(st.integers(0, 4)) == 0:
+            identifiers.append(draw(st.sampled_from(PLACEHOLDERS)))
+        out.append(
+            oc.Touchpoint(
+                id=f"tp-{i:03d}",
+                occurred_at=START + timedelta(minutes=draw(st.integers(0, 60 * 24 * 30))),
+                channel=draw(st.sampled_from(CHANNELS)),
+                action=draw(st.sampled_from(ACTIONS)),
+                identifiers=identifiers,
+                traits=traits,
+                source=draw(st.sampled_from(["crm", "web", "till"])),
+            )
+        )
+    return out
+
+
 # --------------------------------------------------------------------------
 # Normalization and model strategies: e-mails built from parts, phone numbers
 # of every region, JSON values, broad touchpoints, privacy markers.

@@ -192,7 +192,18 @@ class Hub(Decisions):
             guards=self._contributed("register_merge_guards", MergeGuard),
             rules=self._rules(),
             cache_size=cache_size,
+            derive=self._derived,
         )
+
+    def _derived(self, identifier: Identifier) -> list[Identifier]:
+        """Return the identifiers a normalized identifier implies (its hash, for e-mails)."""
+        try:
+            kind = self.kinds.get(identifier.kind)
+        except LookupError:
+            return []
+        if kind.derive is None:
+            return []
+        return [Identifier(k, v) for k, v in kind.derive(identifier.value)]
 
     def _rules(self) -> list[MatchingRule]:
         rules = self._contributed("register_matching_rules", MatchingRule)

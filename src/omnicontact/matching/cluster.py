@@ -175,16 +175,9 @@ class _State:
         self.marks: dict[int, int] | None = None
 
 
-def _never(a: _State, b: _State) -> bool:
-    if not a.marks or not b.marks:
-        return False
-    small, large = (a.marks, b.marks) if len(a.marks) <= len(b.marks) else (b.marks, a.marks)
-    return any(n in large and large[n] != side for n, side in small.items())
-
-
 def _veto(a: _State, b: _State, guards: Sequence[MergeGuard]) -> tuple[str, str] | None:
-    if _never(a, b):
-        return ("never_link", "a never-link decision separates them")
+    if _clash(a.marks, b.marks):
+        return ("never_link", _NEVER)
     if not guards:
         return None
     va, vb = ClusterView(a.idents), ClusterView(b.idents)
@@ -308,50 +301,67 @@ def resolve_component(
     people = list(units_by_root.values())
     roots_of = {id(u): r for r, u in units_by_root.items()}
 
-    # Weak regions: anonymous touchpoints sharing weak identifiers; every weak identifier in one.
-    region_parent: dict[Identifier, Identifier] = {}
+    # Weak regions: anonymous touchpoints joined through the weak identifiers they carry, in
+    # a fixed order, unless a never-link separates them; every weak identifier is in one.
+    anonymous = [p for p in positions if not (info[p].strong or info[p].person)]
+    rparent: dict[Hashable, Hashable] = {}
+    rmarks: dict[Hashable, dict[int, int]] = {}
 
-    def rfind(x: Identifier) -> Identifier:
+    def rfind(x: Hashable) -> Hashable:
         root = x
-        while region_parent[root] != root:
-            root = region_parent[root]
-        while region_parent[x] != root:
-            region_parent[x], x = root, region_parent[x]
+        while rparent[root] != root:
+            root = rparent[root]
+        while rparent[x] != root:
+            rparent[x], x = root, rparent[x]
         return root
 
-    bare: list[Unit] = []
-    anonymous = [p for p in positions if not (info[p].strong or info[p].person)]
     for p in positions:
         for w in info[p].weak:
-            region_parent.setdefault(w, w)
+            rparent.setdefault(w, w)
+    redges: list[tuple[tuple[object, ...], int, Identifier]] = []
     for p in anonymous:
-        weak = info[p].weak
-        if not weak:
-            unit = Unit(False)
-            unit.positions.append(p)
-            bare.append(unit)
+        rparent[p] = p
+        if p in marks:
+            rmarks[p] = dict(marks[p])
+        redges.extend(((info[p].key, w.kind, w.value), p, w) for w in info[p].weak)
+    redges.sort(key=lambda e: e[0])
+    for _, p, w in redges:
+        ra, rb = rfind(p), rfind(w)
+        if ra == rb:
+            if explain:
+                links.append(Link(p, w, "shared_weak_identifier"))
             continue
-        head = rfind(weak[0])
-        for w in weak[1:]:
-            tail = rfind(w)
-            if tail != head:
-                region_parent[tail] = head
-    regions: dict[Identifier, Unit] = {}
-    for w in region_parent:
-        rroot = rfind(w)
-        region = regions.get(rroot)
+        ma, mb = rmarks.get(ra), rmarks.get(rb)
+        if _clash(ma, mb):
+            vetoes.append(Veto(p, w, "shared_weak_identifier", "never_link", _NEVER))
+            continue
+        rparent[rb] = ra
+        if mb:
+            rmarks.setdefault(ra, {}).update(mb)
+        if explain:
+            links.append(Link(p, w, "shared_weak_identifier"))
+    regions: dict[Hashable, Unit] = {}
+
+    def region_of(x: Hashable) -> Unit:
+        root = rfind(x)
+        region = regions.get(root)
         if region is None:
-            region = regions[rroot] = Unit(False)
-        region.weak.add(w)
+            region = regions[root] = Unit(False)
+        return region
+
+    for w in [x for x in rparent if isinstance(x, Identifier)]:
+        region_of(w).weak.add(w)
     for p in anonymous:
-        if info[p].weak:
-            regions[rfind(info[p].weak[0])].positions.append(p)
+        region_of(p).positions.append(p)
+    marks_of: dict[int, dict[int, int] | None] = {id(u): rmarks.get(r) for r, u in regions.items()}
+    for unit in people:
+        marks_of[id(unit)] = state[roots_of[id(unit)]].marks
 
     # Components of person clusters and regions through weak identifiers.
     touching: dict[int, list[Unit]] = {}  # id(region) -> person clusters touching it
     for unit in people:
-        for root in {rfind(w) for w in unit.weak}:
-            touching.setdefault(id(regions[root]), []).append(unit)
+        for region in {id(r): r for r in map(region_of, unit.weak)}.values():
+            touching.setdefault(id(region), []).append(unit)
     comp_parent: dict[int, int] = {id(u): id(u) for u in (*people, *regions.values())}
 
     def cfind(x: int) -> int:
@@ -362,17 +372,17 @@ def resolve_component(
 
     for region in regions.values():
         for unit in touching.get(id(region), ()):
-            ra, rb = cfind(id(region)), cfind(id(unit))
-            if ra != rb:
-                comp_parent[rb] = ra
+            ra_, rb_ = cfind(id(region)), cfind(id(unit))
+            if ra_ != rb_:
+                comp_parent[rb_] = ra_
     members: dict[int, list[Unit]] = {}
     for unit in (*people, *regions.values()):
         members.setdefault(cfind(id(unit)), []).append(unit)
 
-    groups: list[list[Unit]] = [[u] for u in bare]
+    groups: list[list[Unit]] = []
     for comp in members.values():
         persons = [u for u in comp if u.strong]
-        if len(persons) <= 1 or _joinable(persons, state, roots_of, guards):
+        if len(comp) == 1 or _joinable(comp, persons, state, roots_of, marks_of, guards):
             groups.append(comp)
             if explain and len(persons) > 1:
                 anchor = min(persons[0].positions, key=lambda p: info[p].key)
@@ -385,7 +395,7 @@ def resolve_component(
             if unit.strong:
                 continue
             near = touching.get(id(unit), ())
-            if len(near) == 1:
+            if len(near) == 1 and not _clash(marks_of[id(unit)], marks_of[id(near[0])]):
                 own[id(near[0])].append(unit)
             else:
                 groups.append([unit])
@@ -400,13 +410,26 @@ def resolve_component(
     return Output(out, links, vetoes)
 
 
+def _clash(a: dict[int, int] | None, b: dict[int, int] | None) -> bool:
+    """Tell whether two sets of never-link marks put their holders on different sides."""
+    if not a or not b:
+        return False
+    small, large = (a, b) if len(a) <= len(b) else (b, a)
+    return any(n in large and large[n] != side for n, side in small.items())
+
+
+_NEVER = "a never-link decision separates them"
+
+
 def _joinable(
+    comp: list[Unit],
     persons: list[Unit],
     state: dict[Hashable, _State],
     roots_of: dict[int, Hashable],
+    marks_of: dict[int, dict[int, int] | None],
     guards: Sequence[MergeGuard],
 ) -> bool:
-    """Tell whether person clusters that share weak identifiers are one person."""
+    """Tell whether person clusters and regions that share weak identifiers are one person."""
     seen: set[str] = set()
     for unit in persons:
         kinds = {k for k, v in unit.idents.items() if v}
@@ -414,9 +437,16 @@ def _joinable(
             return False
         seen |= kinds
     joined = _State()
-    for unit in sorted(persons, key=lambda u: min(u.positions)):
+    for unit in persons:
         st = state[roots_of[id(unit)]]
         if _veto(joined, st, guards) is not None:
             return False
         _absorb(joined, st)
+    folded: dict[int, int] = {}
+    for unit in comp:
+        mine = marks_of[id(unit)]
+        if _clash(folded, mine):
+            return False
+        if mine:
+            folded.update(mine)
     return True

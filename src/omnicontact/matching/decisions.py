@@ -169,9 +169,10 @@ class Decisions:
     def confirm(self, a: ReviewItem | str, b: str | None = None) -> Contact:
         """Record that two touchpoints (or a review item's) are the same person; link them.
 
-        A confirmation is a link of the highest priority, but guards still
-        apply: it never gives a contact two customer ids, nor crosses a
-        never-link.
+        A confirmation is a link of the highest priority; guards still apply:
+        it never crosses a never-link, and a contact still holds at most its
+        limit of identifiers per kind (confirming two touchpoints with two
+        customer ids joins them, and the later customer id's link is dropped).
 
         :returns: the contact of the first touchpoint afterwards.
         :raises InvalidDecisionError: for a bad pair.

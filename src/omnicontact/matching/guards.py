@@ -110,14 +110,19 @@ _DESCENDING = "98765432109876543210"
 
 
 def _placeholder_phone(value: str) -> bool:
-    """Tell whether an E.164 number's national part is one repeated digit or a plain run."""
+    """Tell whether an E.164 number's national part is one repeated digit or a plain run.
+
+    One leading digit may differ (the mobile prefix in ``06 00 00 00 00``).
+    """
+    if not value.startswith("+"):
+        return len(set(value)) == 1  # kept as digits by the normalizer: 0000000000
     try:
         number = phonenumbers.parse(value.split(";", 1)[0], None)
     except phonenumbers.NumberParseException:
         return False
     national = str(number.national_number)
-    if len(set(national)) == 1:
-        return True
+    if len(set(national)) == 1 or (len(national) >= 7 and len(set(national[1:])) == 1):
+        return True  # 0000000000, or a mobile prefix then zeros: 6 00 00 00 00
     return len(national) >= 7 and (national in _ASCENDING or national in _DESCENDING)
 
 

@@ -82,8 +82,10 @@ class Resolver:
         guards: Sequence[MergeGuard],
         rules: Sequence[MatchingRule],
         cache_size: int = 100_000,
+        derive: Callable[[Identifier], Iterable[Identifier]] | None = None,
     ) -> None:
         self._is_strong = is_strong
+        self._derive = derive
         self.config = config
         self.guards = tuple(guards)
         self._vetoing = tuple(g for g in guards if getattr(g, "cluster_level", True))
@@ -132,6 +134,24 @@ class Resolver:
             return None
         name, why = reason.split("\x00", 1)
         return name, why
+
+    def _block_derived(
+        self, dropped: list[Identifier], strong: list[Identifier], weak: list[Identifier]
+    ) -> None:
+        """Block what was derived from a blocked identifier (the hash of a placeholder e-mail)."""
+        assert self._derive is not None
+        for ident in dropped:
+            for derived in self._derive(ident):
+                if self._blocked.get(derived, "") == "":
+                    remember(
+                        self._blocked,
+                        derived,
+                        "derived\x00derived from a blocked identifier",
+                        self._cache_size,
+                    )
+                for found in (strong, weak):
+                    if derived in found:
+                        found.remove(derived)
 
     def frozen(self, ident: Identifier) -> bool:
         """Tell whether *ident* is frozen as shared."""
@@ -231,10 +251,14 @@ class Resolver:
         strong_l: list[Identifier] = []
         weak_l: list[Identifier] = []
         is_strong = self._is_strong
+        dropped: list[Identifier] = []
         for ident in identifiers:
             if self.blocked(ident) is not None:
+                dropped.append(ident)
                 continue
             (strong_l if is_strong(ident.kind) else weak_l).append(ident)
+        if dropped and self._derive is not None:
+            self._block_derived(dropped, strong_l, weak_l)
         strong, weak = tuple(strong_l), tuple(weak_l)
         newly = self._count(strong, weak)
         frozen = self._frozen
@@ -537,19 +561,31 @@ class Resolver:
     ) -> tuple[str, ...]:
         """Return the rules of the links that joined formerly separate contacts."""
         output = self.compute(positions, explain=True)
-        found: set[str] = set()
-        owner: dict[Identifier, str | None] = {}
-        for p in positions:
-            for ident in self._inputs[p][1]:
-                owner.setdefault(ident, before[p])
-        for link in output.links:
-            a = before.get(link.a)
-            b = before.get(link.b) if isinstance(link.b, int) else owner.get(link.b)
-            if a is not None and b is not None and a != b:
-                found.add(link.rule)
-        return tuple(sorted(found))
+        parent: dict[object, object] = {}
 
-    # ------------------------------------------------------------------ decisions
+        def find(x: object) -> object:
+            parent.setdefault(x, x)
+            while parent[x] != x:
+                x = parent[x]
+            return x
+
+        labelled: set[object] = set()  # roots holding a former contact
+        for p in positions:
+            old = before[p]
+            if old is not None:
+                parent[p] = ("contact", old)
+                labelled.add(find(("contact", old)))
+        found: set[str] = set()
+        for link in output.links:
+            ra, rb = find(link.a), find(link.b)
+            if ra == rb:
+                continue
+            if ra in labelled and rb in labelled:
+                found.add(link.rule)
+            parent[rb] = ra
+            if rb in labelled:
+                labelled.add(ra)
+        return tuple(sorted(found))
 
     def confirm(self, a: int, b: int) -> Change:
         """Record that the touchpoints at *a* and *b* are the same person; recompute."""

@@ -23,6 +23,7 @@ from omnicontact.normalize.text import raw_text
 __all__ = ["PhoneNormalizer", "normalize_phone", "register_identifier_kinds"]
 
 _SEPARATORS_RE = re.compile(r"[ .\-]")
+_DIGITS_RE = re.compile(r"[^0-9]")
 _IDD_00_RE = re.compile(r"0[ .\-]*0")
 _COMPACT_RE = re.compile(r"\+?[0-9()]+\Z")
 _TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
@@ -38,9 +39,18 @@ _PARSE_REASONS = {
 def normalize_phone(value: str, context: NormalizeContext) -> str:
     """Return the E.164 form of a phone number (``+33612345678``).
 
+    A placeholder made of one repeated digit (``0000000000``) is returned as
+    those digits, so the touchpoint is kept; merge guards never link it.
+
     :raises InvalidIdentifierError: naming the rule broken, never the number.
     """
     text = raw_text("phone", value)
+    digits = _DIGITS_RE.sub("", text)
+    if len(digits) >= 6 and len(set(digits)) == 1:
+        # 0000000000, 9999999999: what tills and forms get when people decline to give
+        # a number. Kept (the touchpoint is not lost) in a fixed form that merge
+        # guards block, instead of rejecting the whole touchpoint.
+        return digits
     idd = _IDD_00_RE.match(text)
     if idd:
         # "00" (also written "0 0") is the international prefix in most of the world
