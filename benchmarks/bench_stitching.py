@@ -75,8 +75,9 @@ from _common import (
     write_results,
 )
 
-from omnicontact import Hub, Identifier, NormalizeContext, Strength
-from omnicontact.matching.graph import IdentityGraph
+from omnicontact import Hub, Identifier, NormalizeContext
+from omnicontact.matching.decisions import record_of
+from omnicontact.matching.resolver import Resolver
 from omnicontact.normalize.normalizer import TouchpointNormalizer
 
 TARGET_THROUGHPUT = 50_000
@@ -153,27 +154,29 @@ def bare_union_find(stream: list[tuple[Identifier, ...]]) -> int:
 
 
 def _graph_replay(hub: Hub) -> tuple[float, int]:
-    """Time IdentityGraph.add over the hub's normalized log; return (seconds, contacts)."""
-    strong_kinds: dict[str, bool] = {}
-    prepared = []
-    for tp in hub.touchpoints():
-        strong, weak = [], []
-        for ident in tp.identifiers:
-            is_strong = strong_kinds.get(ident.kind)
-            if is_strong is None:
-                is_strong = strong_kinds[ident.kind] = (
-                    hub.kinds.strength(ident.kind) is Strength.STRONG
-                )
-            (strong if is_strong else weak).append(ident)
-        prepared.append(((tp.occurred_at, tp.id), strong, weak))
-    graph = IdentityGraph(kind_of=lambda ident: ident.kind)  # type: ignore[attr-defined]
-    add = graph.add
+    """Time the resolver alone over the hub's normalized log; return (seconds, contacts).
+
+    A fresh Resolver with the hub's own configuration, guards and rules gets
+    the same inputs the hub gives it (identifiers, record builder).
+    """
+    prepared = [
+        ((tp.occurred_at, tp.id), tp.identifiers, record_of(tp)) for tp in hub.touchpoints()
+    ]
+    engine = hub._resolver
+    resolver = Resolver(
+        is_strong=hub._is_strong,
+        config=hub.matching,
+        guards=engine.guards,
+        rules=engine.rules,
+        derive=hub._derived,
+    )
+    add = resolver.add
     with gc_paused():
         start = time.perf_counter()
-        for position, (key, strong, weak) in enumerate(prepared):
-            add(position, key, strong, weak)
+        for position, (key, identifiers, record) in enumerate(prepared):
+            add(position, key, identifiers, record)
         elapsed = time.perf_counter() - start
-    return elapsed, len(graph)
+    return elapsed, len(resolver)
 
 
 def _lookups(hub: Hub, population: Any, count: int, seed: int) -> dict[str, Any]:
