@@ -91,11 +91,23 @@ class TestDocumentedForms:
             normalize_phone("06 12 34 56 78", _context("GB"))
 
     @pytest.mark.parametrize("region", [None, "FR", "US", "GB", "DE"])
-    @pytest.mark.parametrize("value", ["0000000000", "+33 0000000000", "1", "+1 555"])
-    def test_placeholders_rejected(self, value: str, region: str | None) -> None:
-        """Numbers that are not is_valid_number (0000000000, too short) are rejected."""
+    @pytest.mark.parametrize("value", ["+33 0000000000", "1", "+1 555", "0000"])
+    def test_invalid_numbers_rejected(self, value: str, region: str | None) -> None:
+        """Numbers that are not is_valid_number (too short, bad country) are rejected."""
         with pytest.raises(oc.InvalidIdentifierError):
             normalize_phone(value, _context(region))
+
+    @pytest.mark.parametrize("region", [None, "FR", "US"])
+    @pytest.mark.parametrize(
+        ("value", "kept"),
+        [("0000000000", "0000000000"), ("00 00 00 00 00", "0000000000"), ("999999", "999999")],
+    )
+    def test_one_repeated_digit_is_kept_as_a_placeholder(
+        self, value: str, kept: str, region: str | None
+    ) -> None:
+        """A run of one digit is kept as those digits (idempotent), for the guard to block."""
+        assert normalize_phone(value, _context(region)) == kept
+        assert normalize_phone(kept, _context(region)) == kept
 
     def test_extension_kept(self) -> None:
         """An extension is kept as ';ext=N' after the E.164 number (docs example)."""
@@ -127,7 +139,7 @@ class TestDocumentedForms:
     def test_error_is_a_value_error(self) -> None:
         """Callers that only know ValueError still catch a bad number."""
         with pytest.raises(ValueError, match="phone"):
-            normalize_phone("0000000000", FR)
+            normalize_phone("+1 555", FR)
 
 
 class TestAllFormatsOfANumber:

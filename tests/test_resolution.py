@@ -385,23 +385,24 @@ class TestDecisions:
             hub.confirm("a", "missing")
 
 
+SURVIVORSHIP_STREAM = [
+    oc.Touchpoint(
+        id=f"t{i}",
+        occurred_at=T0 + timedelta(days=i),
+        channel="web",
+        action="signup",
+        identifiers=[oc.Identifier("email", "ann@example.com")],
+        traits={"city": city, "first_name": name},
+        source=source,
+    )
+    for i, (city, name, source) in enumerate(
+        [("Lyon", "Ann", "crm"), ("Lyon", "Anne", "web"), ("Paris", "Annie", "web")]
+    )
+]
+
+
 class TestSurvivorship:
     """Traits chosen per trait, the same whatever the arrival order."""
-
-    STREAM = [
-        oc.Touchpoint(
-            id=f"t{i}",
-            occurred_at=T0 + timedelta(days=i),
-            channel="web",
-            action="signup",
-            identifiers=[oc.Identifier("email", "ann@example.com")],
-            traits={"city": city, "first_name": name},
-            source=source,
-        )
-        for i, (city, name, source) in enumerate(
-            [("Lyon", "Ann", "crm"), ("Lyon", "Anne", "web"), ("Paris", "Annie", "web")]
-        )
-    ]
 
     @pytest.mark.parametrize("order", [[0, 1, 2], [2, 1, 0], [1, 2, 0]])
     def test_rules_per_trait(self, order: list[int]) -> None:
@@ -410,11 +411,13 @@ class TestSurvivorship:
             per_trait={"city": "most_frequent", "first_name": "source_priority"},
             source_priority=["crm", "web"],
         )
-        hub = fed([self.STREAM[i] for i in order], matching=oc.MatchingConfig(survivorship=policy))
+        hub = fed(
+            [SURVIVORSHIP_STREAM[i] for i in order], matching=oc.MatchingConfig(survivorship=policy)
+        )
         contact = hub.contact(oc.Identifier("email", "ann@example.com"))
         assert contact.traits["city"] == "Lyon"
         assert contact.traits["first_name"] == "Ann"
-        plain = fed([self.STREAM[i] for i in order])
+        plain = fed([SURVIVORSHIP_STREAM[i] for i in order])
         assert plain.contact(oc.Identifier("email", "ann@example.com")).traits["city"] == "Paris"
 
     def test_unknown_rule_is_a_configuration_error(self) -> None:

@@ -1,7 +1,9 @@
 """The built-in matching plug-in: the ``shared_identifier`` and ``person`` rules, the guards.
 
 Registered through the same hooks as any third-party plug-in (its name is
-``omnicontact.matching``); block it and the hub links nothing at all.
+``omnicontact.matching``). Block it and only identifiers seen verbatim on two
+touchpoints link (the engine's own union-find), with no guard at all: that is
+for tests and special cases, not for production.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import attrs
 from omnicontact.hookspecs import hookimpl
 from omnicontact.matching.config import MatchingConfig
 from omnicontact.matching.guards import CardinalityGuard, MergeGuard, PlaceholderGuard, SizeGuard
+from omnicontact.matching.person import PersonRule
 from omnicontact.matching.rules import Evidence, MatchingRule, Record
 
 __all__ = ["SharedIdentifierRule", "register_matching_rules", "register_merge_guards"]
@@ -51,10 +54,6 @@ class SharedIdentifierRule:
 def register_matching_rules(config: MatchingConfig) -> list[MatchingRule]:
     """Contribute ``shared_identifier`` and the probabilistic ``person`` rule."""
     rules: list[MatchingRule] = [SharedIdentifierRule()]
-    try:  # DEV-ONLY: person rule in progress
-        from omnicontact.matching.person import PersonRule
-    except Exception:
-        return rules
     person = PersonRule()
     changes: dict[str, float] = {}
     if config.link_threshold is not None:

@@ -3,8 +3,10 @@
 A national number (``06 12 34 56 78``) needs a region: the touchpoint's
 ``country`` trait or ``locale``, else the hub's ``default_region``. The
 ``+``, ``00`` and ``+33 (0)6…`` forms are understood. A number is rejected
-unless ``phonenumbers.is_valid_number`` holds, so ``0000000000`` is an error,
-not a value. An extension is kept as ``;ext=NNN``.
+unless ``phonenumbers.is_valid_number`` holds. One digit repeated
+(``0000000000``, what a till records when somebody declines) is kept as those
+digits, so the touchpoint is not lost; the placeholder guard never links it.
+An extension is kept as ``;ext=NNN``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from omnicontact.normalize.text import raw_text
 __all__ = ["PhoneNormalizer", "normalize_phone", "register_identifier_kinds"]
 
 _SEPARATORS_RE = re.compile(r"[ .\-]")
-_DIGITS_RE = re.compile(r"[^0-9]")
+_PLACEHOLDER_RE = re.compile(r"\+?(([0-9])\2{5,})")
 _IDD_00_RE = re.compile(r"0[ .\-]*0")
 _COMPACT_RE = re.compile(r"\+?[0-9()]+\Z")
 _TRUNK_ZERO_RE = re.compile(r"\(\s*0\s*\)")
@@ -45,12 +47,12 @@ def normalize_phone(value: str, context: NormalizeContext) -> str:
     :raises InvalidIdentifierError: naming the rule broken, never the number.
     """
     text = raw_text("phone", value)
-    digits = _DIGITS_RE.sub("", text)
-    if len(digits) >= 6 and len(set(digits)) == 1:
+    placeholder = _PLACEHOLDER_RE.fullmatch(_SEPARATORS_RE.sub("", text))
+    if placeholder:
         # 0000000000, 9999999999: what tills and forms get when people decline to give
         # a number. Kept (the touchpoint is not lost) in a fixed form that merge
         # guards block, instead of rejecting the whole touchpoint.
-        return digits
+        return placeholder.group(1)
     idd = _IDD_00_RE.match(text)
     if idd:
         # "00" (also written "0 0") is the international prefix in most of the world
