@@ -66,6 +66,20 @@ class TestInvariants:
         assert partition(a) == partition(b)
         assert [c.contact_id for c in a.contacts()] == [c.contact_id for c in b.contacts()]
 
+    @given(person_streams(), st.randoms(use_true_random=False))
+    def test_tight_limits_keep_order_independence(
+        self, stream: list[oc.Touchpoint], rnd: random.Random
+    ) -> None:
+        """With blocks that saturate and identifiers that freeze at once, order still does not matter."""
+        config = oc.MatchingConfig(max_block=2, shared_threshold=1, limits={"email": 1})
+        shuffled = list(stream)
+        rnd.shuffle(shuffled)
+        a, b = fed(stream, matching=config), fed(shuffled, matching=config)
+        assert partition(a) == partition(b)
+        before = list(a.contacts())
+        a.resolve_all()
+        assert list(a.contacts()) == before
+
     @given(person_streams())
     def test_resolve_all_equals_the_incremental_result(self, stream: list[oc.Touchpoint]) -> None:
         """Resolving the log from scratch gives exactly the incremental contacts."""

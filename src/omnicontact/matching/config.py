@@ -114,6 +114,10 @@ class MatchingConfig:
         phone numbers, a kiosk device) is *frozen as shared* and stops linking.
     :param max_identifiers: the most distinct strong identifiers one contact
         may gather (a cap on cluster size).
+    :param max_block: a blocking key shared by more records than this (a
+        common name with a common birth year…) is dropped, with the evidence
+        found only through it, as if it never existed; this bounds the
+        comparisons a new record costs.
     :param blocked_values: extra values per kind that never link (placeholders).
     :param blocked_patterns: extra regular expressions per kind (matched
         against the normalized value) that never link.
@@ -133,8 +137,9 @@ class MatchingConfig:
 
     limits: FrozenMap = attrs.field(default=None, converter=_limits, validator=_check_limits)
     priority: tuple[str, ...] = attrs.field(default=DEFAULT_PRIORITY, converter=tuple)
-    shared_threshold: int = attrs.field(default=10, validator=_check_positive)
+    shared_threshold: int = attrs.field(default=5, validator=_check_positive)
     max_identifiers: int = attrs.field(default=200, validator=_check_positive)
+    max_block: int = attrs.field(default=500, validator=_check_positive)
     blocked_values: FrozenMap = attrs.field(default=None, converter=_values_map)
     blocked_patterns: FrozenMap = attrs.field(
         default=None, converter=_values_map, validator=_check_patterns

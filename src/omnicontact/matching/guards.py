@@ -116,6 +116,9 @@ def _placeholder_phone(value: str) -> bool:
     """
     if not value.startswith("+"):
         return len(set(value)) == 1  # kept as digits by the normalizer: 0000000000
+    tail = value.split(";", 1)[0][-6:]
+    if len(set(tail)) != 1 and tail not in _ASCENDING and tail not in _DESCENDING:
+        return False  # the national part ends like a real number: no need to parse
     try:
         number = phonenumbers.parse(value.split(";", 1)[0], None)
     except phonenumbers.NumberParseException:

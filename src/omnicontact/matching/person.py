@@ -20,9 +20,10 @@ rule counts the evidence once (the level weighs 0, and says why):
   square of the population;
 - ``implied_by_postal_code`` (city): the postal codes agree, so the city does too;
 - ``household`` (street, postal code, city): the family names agree and the
-  given names do not, the pattern of relatives living together (twins,
-  siblings, spouses); then a shared address is expected either way, and the
-  family name gets no term-frequency boost.
+  given names do not, or one is unknown: the pattern of relatives living
+  together (twins, siblings, spouses), whom a surname and an address cannot
+  tell apart; then a shared address is expected either way, and the family
+  name gets no term-frequency boost.
 
 Term frequencies: with a table of value frequencies, an exact level on first
 name, last name, street, postal code or city weighs ``log2(m / f)`` where ``f``

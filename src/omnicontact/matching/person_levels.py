@@ -257,7 +257,10 @@ def comparison_levels(a: PreparedPerson, b: PreparedPerson) -> tuple[int, ...]:
     city = _text_level(a.city, b.city)
     if postal == 1 and city in (1, 2):
         city = 4
-    if given == 6 and family in (1, 3, 5):  # relatives under one roof
+    # Relatives under one roof: the family name and address agree, and the given
+    # names differ (no more alike than Marie and Mario) or one is unknown (a surname and an address cannot tell which
+    # member of the household it is). The address then adds nothing.
+    if given in (0, 4, 5, 6) and family in (1, 3, 5):
         street = 4 if street in (1, 2) else street
         postal = 4 if postal in (1, 2) else postal
         city = 5 if city in (1, 2, 4) else city
@@ -278,7 +281,8 @@ def exact_part(a: PreparedPerson, k: int, levels: tuple[int, ...]) -> EvidencePa
     if k == 0:
         return a.given_exact
     if k == 1:  # relatives share their family name, however rare
-        return None if levels[0] == 6 else a.family_exact
+        household = levels[0] == 6 or (levels[0] in (0, 4, 5) and 4 in (levels[3], levels[4]))
+        return None if household else a.family_exact
     if k == 3:
         return a.street_exact
     return a.postal_exact if k == 4 else a.city_exact

@@ -18,7 +18,7 @@ depend on arrival order either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
@@ -108,7 +108,9 @@ class Resolver:
         self._members: dict[int, list[int]] = {}
         self._pos_node: list[int] = []
         self._prepared: list[dict[int, Any]] = [{} for _ in self.rules]
-        self._index: dict[tuple[int, object], list[int]] = {}
+        self._index: list[dict[Hashable, int | list[int]]] = [{} for _ in self.rules]
+        self._saturated: list[set[Hashable]] = [set() for _ in self.rules]
+        self._touched: list[int] = []  # positions whose evidence a saturated key took away
         self._links: dict[int, list[tuple[int, Evidence]]] = {}
         self._reviews: dict[tuple[int, int], Evidence] = {}
         self._pos_unit: list[Unit | None] = []
@@ -173,7 +175,7 @@ class Resolver:
             if seen is None:
                 seen = self._cooc[ident] = set()
             before = len(seen)
-            seen.update(s for s in strong if s != ident)
+            seen.update(s for s in strong if s is not ident)  # one tuple: distinct objects
             if len(seen) > limit and len(seen) != before:
                 counts: dict[str, int] = {}
                 for other in seen:
@@ -234,7 +236,7 @@ class Resolver:
         """
         assert position == len(self._inputs)
         strong, weak, person, newly, links = self._register(position, key, identifiers, record)
-        if not newly:
+        if not newly and not self._touched:
             fast = self._fast(position, key, strong, weak, person, links)
             if fast is not None:
                 return fast
@@ -267,7 +269,9 @@ class Resolver:
         person = False
         if record is not None and self.rules:
             built = record(tuple(linking))
-            linked, person = self._match(position, built)
+            linked, person, touched = self._match(position, built)
+            if touched:
+                self._touched.extend(touched)
         self._inputs.append((key, strong, weak, person))
         # Candidate component.
         node_of = self._node
@@ -294,30 +298,77 @@ class Resolver:
         self._pos_unit.append(None)
         return strong, weak, person, newly, linked
 
-    def _match(self, position: int, record: Record) -> tuple[list[int], bool]:
-        """Compare a record with its blocking candidates; return link partners, comparability."""
+    def _match(self, position: int, record: Record) -> tuple[list[int], bool, list[int]]:
+        """Compare a record with its blocking candidates.
+
+        :returns: the positions it links to, whether any rule can compare it,
+            and the positions whose evidence was forgotten because a blocking
+            key saturated (their components must be recomputed).
+        """
         linked: list[int] = []
+        touched: list[int] = []
         person = False
-        index = self._index
+        limit = self.config.max_block
         for i, rule in enumerate(self.rules):
             prepared = rule.prepare(record)
             if prepared is None:
                 continue
             person = True
-            self._prepared[i][position] = prepared
+            mine = self._prepared[i]
+            mine[position] = prepared
+            index = self._index[i]
+            saturated = self._saturated[i]
             seen: set[int] = set()
             for block in rule.blocking_keys(prepared):
-                bucket = index.get((i, block))
+                if block in saturated:
+                    continue
+                bucket = index.get(block)
                 if bucket is None:
-                    index[(i, block)] = [position]
+                    index[block] = position  # most keys stay single: no list for them
+                    continue
+                if isinstance(bucket, int):
+                    bucket = index[block] = [bucket]
+                if len(bucket) >= limit:
+                    touched.extend(self._saturate(i, block, bucket))
                     continue
                 for other in bucket:
                     if other in seen:
                         continue
                     seen.add(other)
-                    self._record(position, other, rule, prepared, self._prepared[i][other], linked)
+                    self._record(position, other, rule, prepared, mine[other], linked)
                 bucket.append(position)
-        return linked, person
+        return linked, person, touched
+
+    def _saturate(self, i: int, block: Hashable, bucket: list[int]) -> list[int]:
+        """Drop a blocking key shared by too many records, and the evidence found only through it.
+
+        The result is as if the key never existed, whatever the arrival
+        order: a pair keeps its evidence only if it shares another key.
+        """
+        rule = self.rules[i]
+        saturated = self._saturated[i]
+        saturated.add(block)
+        del self._index[i][block]
+        members = set(bucket)
+        prepared = self._prepared[i]
+
+        def keys(p: int) -> set[Hashable]:
+            return set(rule.blocking_keys(prepared[p])) - saturated
+
+        touched: list[int] = []
+        for a in sorted(members):
+            kept = []
+            for b, evidence in self._links.get(a, ()):
+                if b in members and evidence.rule == rule.name and not keys(a) & keys(b):
+                    touched.append(a)
+                    continue
+                kept.append((b, evidence))
+            if a in self._links:
+                self._links[a] = kept
+        for pair in [p for p in self._reviews if p[0] in members and p[1] in members]:
+            if self._reviews[pair].rule == rule.name and not keys(pair[0]) & keys(pair[1]):
+                del self._reviews[pair]
+        return touched
 
     def _record(
         self, a: int, b: int, rule: MatchingRule, pa: Any, pb: Any, linked: list[int]
@@ -350,6 +401,8 @@ class Resolver:
         if frozen:
             strong = tuple(i for i in strong if i not in frozen)
             weak = tuple(i for i in weak if i not in frozen)
+        if len(self._members[self._root_of(position)]) == 1:
+            return self._alone(position, key, strong, weak, person)
         if strong or person:
             unit = unit_of.get(strong[0]) if strong else None
             if unit is None and linked:
@@ -403,6 +456,54 @@ class Resolver:
             return Change(renamed=((old, new),))
         return NO_CHANGE
 
+    def _alone(
+        self,
+        position: int,
+        key: Key,
+        strong: tuple[Identifier, ...],
+        weak: tuple[Identifier, ...],
+        person: bool,
+    ) -> Change:
+        """Make the contact of a touchpoint that shares nothing with any other.
+
+        Its candidate component is itself, so the definition reduces to the
+        greedy over its own identifiers: in kind priority order, each one joins
+        unless a guard vetoes it (two customer ids on one form).
+        """
+        unit = Unit(bool(strong) or person)
+        units = [unit]
+        if unit.strong:
+            rank = self.config.rank
+            idents = unit.idents
+            for ident in sorted(strong, key=lambda i: (rank(i.kind), i.value)):
+                if idents and self._vetoing:
+                    view = ClusterView(idents)
+                    single = ClusterView({ident.kind: {ident}})
+                    if any(g.vetoes(view, single) for g in self._vetoing):
+                        continue
+                idents.setdefault(ident.kind, set()).add(ident)
+                self._unit_of[ident] = unit
+            unit.weak.update(weak)
+            if weak:  # every weak identifier is in a region, here one without touchpoints
+                region = Unit(False)
+                region.weak.update(weak)
+                units.append(region)
+                for w in weak:
+                    self._unit_of[w] = region
+        else:
+            unit.weak.update(weak)
+            for w in weak:
+                self._unit_of[w] = unit
+        unit.positions.append(position)
+        group = Group(units, (key, position))
+        for member in units:
+            member.group = group
+        self._pos_unit[position] = unit
+        assert group.contact_id is not None
+        self._by_id[group.contact_id] = group
+        self._issued[group.contact_id] = key[1]
+        return NO_CHANGE
+
     def _may_grow(self, unit: Unit, fresh: dict[str, set[Identifier]]) -> bool:
         """Tell whether *unit* may take new identifiers without changing any other contact."""
         group = unit.group
@@ -451,6 +552,9 @@ class Resolver:
             node = self._node.get(ident)
             if node is not None:
                 roots.add(self._find(node))
+        roots.update(self._root_of(p) for p in self._touched)
+        self._touched.clear()
+        roots = {self._find(r) for r in roots}
         change = NO_CHANGE
         for root in roots:
             change = _combine(change, self._recompute(root))
@@ -471,6 +575,7 @@ class Resolver:
         self._reset()
         for position, key, identifiers, record in items:
             self._register(position, key, identifiers, record)
+        self._touched.clear()
         for a, b in self._confirmed:
             self._union(self._root_of(a), self._root_of(b))
         roots = list(self._members)
