@@ -103,3 +103,86 @@ class TestCli:
         assert status == 1
         assert "no contact" in err
         assert "nobody.known" not in err
+
+
+def _people_file(tmp_path: Path) -> Path:
+    """Two records of one person without a shared identifier, and a near-namesake."""
+    rows = [
+        {
+            "id": "crm-1",
+            "occurred_at": "2026-03-01T10:00:00+00:00",
+            "channel": "store",
+            "action": "signup",
+            "identifiers": {"email": "jean.dupont@example.fr"},
+            "traits": {
+                "first_name": "Jean",
+                "last_name": "Dupont",
+                "birth_date": "1980-05-03",
+                "postal_code": "75011",
+                "country": "FR",
+            },
+        },
+        {
+            "id": "call-1",
+            "occurred_at": "2026-03-05T10:00:00+00:00",
+            "channel": "call_centre",
+            "action": "call",
+            "identifiers": {"phone": "+33612345678"},
+            "traits": {
+                "first_name": "Jean",
+                "last_name": "Dupond",
+                "birth_date": "1980-05-03",
+                "postal_code": "75011",
+                "country": "FR",
+            },
+        },
+    ]
+    path = tmp_path / "people.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    return path
+
+
+class TestExplainAndReview:
+    def test_explain_prints_rules_and_masks_values(self, tmp_path: Path) -> None:
+        """`explain` names the rule and levels that linked two records; values are masked."""
+        path = _people_file(tmp_path)
+        status, text = run("explain", "email=jean.dupont@example.fr", str(path), "--no-plugins")
+        assert status == 0
+        assert "person: crm-1 ~ call-1" in text or "person: call-1 ~ crm-1" in text
+        assert "birth_date: exact" in text
+        assert "jean.dupont@" not in text
+        status, revealed = run(
+            "explain", "call-1", str(path), "--touchpoint", "--reveal", "--no-plugins"
+        )
+        assert "jean.dupont@example.fr" in revealed
+
+    def test_explain_json(self, tmp_path: Path) -> None:
+        """`explain --json` gives links with their rules and parts."""
+        status, text = run(
+            "explain",
+            "email=jean.dupont@example.fr",
+            str(_people_file(tmp_path)),
+            "--json",
+            "--no-plugins",
+        )
+        data = json.loads(text)
+        assert status == 0
+        assert set(data["touchpoint_ids"]) == {"crm-1", "call-1"}
+        assert "person" in {link["rule"] for link in data["links"]}
+
+    def test_review_lists_doubtful_pairs(self, tmp_path: Path) -> None:
+        """`review` lists pairs between the review and link thresholds, with their levels."""
+        path = _people_file(tmp_path)
+        rows = path.read_text(encoding="utf-8").splitlines()
+        second = json.loads(rows[1])
+        del second["traits"]["birth_date"]  # names and postcode only: doubtful
+        path.write_text(rows[0] + "\n" + json.dumps(second) + "\n", encoding="utf-8")
+        status, text = run("review", str(path), "--json", "--no-plugins")
+        items = json.loads(text)
+        assert status == 0
+        hub = oc.Hub(load_entry_points=False)
+        hub.ingest(json.loads(r) for r in path.read_text(encoding="utf-8").splitlines())
+        assert len(items) == len(hub.review_queue()) == 1
+        for item in items:
+            assert item["rule"] == "person"
+            assert 0.8 <= item["probability"] < 0.99

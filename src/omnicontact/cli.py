@@ -220,6 +220,54 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
+    hub = _hub(args)
+    _load(hub, args.files or [str(sample_path())])
+    ref = hub.contact_of(args.ref) if args.touchpoint else _parse_ref(args.ref)
+    explanation = hub.explain(ref)
+    if args.json:
+        payload = explanation.as_dict(reveal=args.reveal)
+        out.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(explanation.render(reveal=args.reveal) + "\n")
+    return 0
+
+
+def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
+    hub = _hub(args)
+    _load(hub, args.files or [str(sample_path())])
+    items = hub.review_queue()
+    if args.json:
+        rows = [
+            {
+                "touchpoint_id": item.touchpoint_id,
+                "other_touchpoint_id": item.other_touchpoint_id,
+                "contact_id": item.contact_id,
+                "other_contact_id": item.other_contact_id,
+                "rule": item.evidence.rule,
+                "probability": item.probability,
+                "weight": item.evidence.weight,
+                "parts": [
+                    {"field": p.field, "level": p.level, "weight": p.weight}
+                    for p in item.evidence.parts
+                ],
+            }
+            for item in items
+        ]
+        out.write(json.dumps(rows, indent=2) + "\n")
+        return 0
+    out.write(f"{_plural(len(items), 'pair')} to review\n")
+    for item in items:
+        out.write(
+            f"\n{item.touchpoint_id} ({item.contact_id}) ~ {item.other_touchpoint_id}"
+            f" ({item.other_contact_id}): {item.evidence.rule}, p={item.probability:.3f}\n"
+        )
+        for part in item.evidence.parts:
+            if part.level != "null":
+                out.write(f"    {part.field}: {part.level} ({part.weight:+.1f})\n")
+    return 0
+
+
 def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
     hub = Hub(load_entry_points=False if args.no_plugins else None)
     kinds_by_plugin: dict[str, list[str]] = {}
@@ -287,6 +335,27 @@ def build_parser() -> argparse.ArgumentParser:
     common(p_show)
     hub_options(p_show)
     p_show.set_defaults(run=_cmd_show)
+
+    p_explain = sub.add_parser(
+        "explain", help="ingest, then print why one contact is made of what it holds"
+    )
+    p_explain.add_argument(
+        "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
+    )
+    p_explain.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    p_explain.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
+    p_explain.add_argument(
+        "--reveal", action="store_true", help="show identifier values in full (masked by default)"
+    )
+    common(p_explain)
+    hub_options(p_explain)
+    p_explain.set_defaults(run=_cmd_explain)
+
+    p_review = sub.add_parser("review", help="ingest, then list the doubtful pairs to review")
+    p_review.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    common(p_review)
+    hub_options(p_review)
+    p_review.set_defaults(run=_cmd_review)
 
     p_plugins = sub.add_parser("plugins", help="list loaded plug-ins, their versions and hooks")
     common(p_plugins)

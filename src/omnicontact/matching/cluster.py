@@ -400,6 +400,17 @@ def resolve_component(
             else:
                 groups.append([unit])
         groups.extend(own.values())
+    if explain:  # identified touchpoints that carry a weak identifier of a region they took in
+        for members_ in groups:
+            taken = {w for u in members_ if not u.strong for w in u.weak}
+            for unit in members_:
+                if unit.strong and taken:
+                    links.extend(
+                        Link(p, w, "shared_weak_identifier")
+                        for p in unit.positions
+                        for w in info[p].weak
+                        if w in taken
+                    )
     out = []
     for members_ in groups:
         keys = [(info[p].key, p) for u in members_ for p in u.positions]

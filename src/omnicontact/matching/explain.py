@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import attrs
 
@@ -174,6 +175,53 @@ class Explanation:
     def __str__(self) -> str:
         return self.render()
 
+    def as_dict(self, *, reveal: bool = False) -> dict[str, Any]:
+        """Return the explanation in JSON form; values masked unless *reveal*."""
+        show: Callable[[Identifier], str] = (lambda i: f"{i.kind}:{i.value}") if reveal else mask
+
+        def parts(items: Sequence[EvidencePart]) -> list[dict[str, Any]]:
+            return [{"field": p.field, "level": p.level, "weight": p.weight} for p in items]
+
+        return {
+            "contact_id": self.contact_id,
+            "touchpoint_ids": list(self.touchpoint_ids),
+            "links": [
+                {
+                    "rule": link.rule,
+                    "touchpoint_id": link.touchpoint_id,
+                    "other_touchpoint_id": link.other_touchpoint_id,
+                    "identifier": show(link.identifier) if link.identifier else None,
+                    "weight": None if math.isinf(link.weight) else link.weight,
+                    "parts": parts(link.parts),
+                }
+                for link in self.links
+            ],
+            "vetoes": [
+                {
+                    "rule": veto.rule,
+                    "touchpoint_id": veto.touchpoint_id,
+                    "other_touchpoint_id": veto.other_touchpoint_id,
+                    "identifier": show(veto.identifier) if veto.identifier else None,
+                    "guard": veto.guard,
+                    "reason": veto.reason,
+                }
+                for veto in self.vetoes
+            ],
+            "ignored": [
+                {"identifier": show(i.identifier), "reason": i.reason} for i in self.ignored
+            ],
+            "reviews": [
+                {
+                    "touchpoint_id": r.touchpoint_id,
+                    "other_touchpoint_id": r.other_touchpoint_id,
+                    "other_contact_id": r.other_contact_id,
+                    "weight": r.weight,
+                    "parts": parts(r.parts),
+                }
+                for r in self.reviews
+            ],
+        }
+
 
 def _parts(parts: Sequence[EvidencePart]) -> list[str]:
-    return [f"      {p.field}: {p.level} ({p.weight:+.1f})" for p in parts]
+    return [f"      {p.field}: {p.level} ({p.weight:+.1f})" for p in parts if p.level != "null"]
