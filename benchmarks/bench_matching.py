@@ -197,14 +197,15 @@ def run_omnicontact(
     default_region: str | None = None,
     rejections: list[tuple[str, str, str]] | None = None,
     steps: dict[str, float] | None = None,
+    hub_out: list[Hub] | None = None,
 ) -> dict[str, str]:
-    """Resolve *records* with omnicontact; return record id -> contact id.
+    """Resolve *records* with omnicontact, incrementally; return record id -> contact id.
 
     A record omnicontact rejects (when building its touchpoint or in
     ``add_many``'s quarantine) maps to ``"quarantined:<record id>"``, a contact
     of its own, and ``(record id, field, rule)`` is appended to *rejections*.
-    The seconds spent building touchpoints, in ``add_many``, in ``resolve_all``
-    and reading contacts go into *steps*.
+    The seconds spent building touchpoints, in ``add_many`` and reading
+    contacts go into *steps*; the hub is appended to *hub_out*.
     """
     clock = time.perf_counter()
     times: dict[str, float] = {}
@@ -231,11 +232,21 @@ def run_omnicontact(
     for rejection in report.quarantined:
         rejected[rejection.record.id] = (rejection.field, rejection.reason)
     step("add_many")
-    resolve_all = getattr(hub, "resolve_all", None)
-    if callable(resolve_all):
-        resolve_all()
-        step("resolve_all")
+    out = read_contacts(hub, record_ids, rejected)
+    step("read_contacts")
+    if rejections is not None:
+        rejections.extend((rid, field, rule) for rid, (field, rule) in rejected.items())
+    if steps is not None:
+        steps.update(times)
+    if hub_out is not None:
+        hub_out.append(hub)
+    return out
 
+
+def read_contacts(
+    hub: Hub, record_ids: Sequence[str], rejected: Mapping[str, tuple[str, str]]
+) -> dict[str, str]:
+    """Return record id -> contact id, quarantined records as contacts of their own."""
     out: dict[str, str] = {}
     for record_id in record_ids:
         if record_id in out:
@@ -246,12 +257,40 @@ def run_omnicontact(
         contact = hub.contact_of(record_id)
         for member in contact.touchpoint_ids:  # one lookup per contact, not per record
             out[member] = contact.contact_id
-    step("read_contacts")
-    if rejections is not None:
-        rejections.extend((rid, field, rule) for rid, (field, rule) in rejected.items())
-    if steps is not None:
-        steps.update(times)
     return out
+
+
+def partition_of(assignment: Mapping[str, str]) -> set[frozenset[str]]:
+    """Return a record -> cluster mapping as a set of clusters."""
+    clusters: dict[str, set[str]] = defaultdict(set)
+    for record_id, cluster in assignment.items():
+        clusters[cluster].add(record_id)
+    return {frozenset(c) for c in clusters.values()}
+
+
+def latency(hub: Hub, records: Sequence[Record]) -> dict[str, float]:
+    """Time ``hub.add`` for each record, one at a time; return percentiles in ms."""
+    times = []
+    for record in records:
+        try:
+            tp = to_touchpoint(record)
+        except InvalidTouchpointError:
+            continue
+        start = time.perf_counter()
+        try:
+            hub.add(tp)
+        except InvalidTouchpointError:
+            continue
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {
+        "count": len(times),
+        "median_ms": times[len(times) // 2],
+        "p90_ms": times[int(len(times) * 0.9)],
+        "p99_ms": times[min(len(times) - 1, int(len(times) * 0.99))],
+        "max_ms": times[-1],
+        "contacts_before": 0,
+    }
 
 
 # --------------------------------------------------------------------------
@@ -639,6 +678,12 @@ def main() -> None:
         default=1e6,
         help="Splink's max_pairs for u estimation (default 1e6)",
     )
+    parser.add_argument(
+        "--latency",
+        type=int,
+        default=2000,
+        help="then time hub.add() for this many new records, one at a time (0: skip)",
+    )
     parser.add_argument("--save-data", type=Path, help="also write the records and truth as CSV")
     parser.add_argument("--json", type=Path, help="results file (default results/matching.json)")
     args = parser.parse_args()
@@ -680,11 +725,34 @@ def main() -> None:
     runs: dict[str, dict[str, Any]] = {}
     rejections: list[tuple[str, str, str]] = []
     omni_steps: dict[str, float] = {}
+    hubs: list[Hub] = []
     predicted, figures = measure(
         lambda: run_omnicontact(
-            records, default_region=region, rejections=rejections, steps=omni_steps
+            records, default_region=region, rejections=rejections, steps=omni_steps, hub_out=hubs
         )
     )
+    hub = hubs[0]
+    _, batch_figures = measure(hub.resolve_all)
+    rejected_ids = {rid: (field, rule) for rid, field, rule in rejections}
+    batch = read_contacts(hub, [r["record_id"] for r in records], rejected_ids)
+    batch_equal = partition_of(batch) == partition_of(predicted)
+    log(f"omnicontact batch resolve_all: {batch_figures['wall_s']:.2f} s, equal: {batch_equal}")
+    del batch
+    lat = None
+    if args.latency:
+        extra, _ = load_generated(args.latency, args.seed + 1)
+        for record in extra:
+            record["record_id"] = "lat-" + record["record_id"]
+        contacts_before = hub.stats().contacts
+        lat = latency(hub, extra)
+        lat["contacts_before"] = contacts_before
+        log(
+            f"omnicontact add() latency over {lat['count']:,} new records against "
+            f"{contacts_before:,} contacts: median {lat['median_ms']:.3f} ms, "
+            f"p99 {lat['p99_ms']:.3f} ms"
+        )
+    del hub
+    hubs.clear()
     scores: Scores = score_clustering(predicted, truth)
     reasons = Counter(f"{field}: {rule}" for _, field, rule in rejections)
     runs["omnicontact"] = {
@@ -692,8 +760,9 @@ def main() -> None:
         "measure": figures,
         "scores": scores.as_dict(),
         "default_region": region,
-        "resolve_all": callable(getattr(Hub, "resolve_all", None)),
         "steps_s": omni_steps,
+        "batch": {"measure": batch_figures, "equals_incremental": batch_equal},
+        "latency": lat,
         "quarantined": len(rejections),
         "quarantine_reasons": dict(reasons.most_common()),
     }
@@ -728,8 +797,21 @@ def main() -> None:
         print(f"omnicontact quarantined {count:,} records (each scored as a contact of its own):")
         for reason, count in omni["quarantine_reasons"].items():
             print(f"  {count:>7,}  {reason}")
-    if not omni["resolve_all"]:
-        print("note: this Hub has no resolve_all(); contacts are as add_many left them")
+    batch = omni["batch"]
+    print(
+        f"omnicontact batch (resolve_all from scratch): {batch['measure']['wall_s']:.2f} s, "
+        f"same contacts as incremental: {'yes' if batch['equals_incremental'] else 'NO'}"
+    )
+    if "splink" in runs:
+        ratio = batch["measure"]["wall_s"] / runs["splink"]["measure"]["wall_s"]
+        print(f"  batch time / Splink time: {ratio:.2f}x")
+    if omni["latency"]:
+        lat = omni["latency"]
+        print(
+            f"omnicontact add() of one new record against {lat['contacts_before']:,} contacts "
+            f"({lat['count']:,} records): median {lat['median_ms']:.3f} ms, "
+            f"p90 {lat['p90_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms, max {lat['max_ms']:.1f} ms"
+        )
     if splink_error is not None:
         print(f"Splink failed on this data: {splink_error}")
     for tool in runs.values():
