@@ -70,7 +70,7 @@ class TestInvariants:
     def test_tight_limits_keep_order_independence(
         self, stream: list[oc.Touchpoint], rnd: random.Random
     ) -> None:
-        """With blocks that saturate and identifiers that freeze at once, order still does not matter."""
+        """Blocks that saturate and identifiers that freeze at once keep order independence."""
         config = oc.MatchingConfig(max_block=2, shared_threshold=1, limits={"email": 1})
         shuffled = list(stream)
         rnd.shuffle(shuffled)
@@ -79,6 +79,15 @@ class TestInvariants:
         before = list(a.contacts())
         a.resolve_all()
         assert list(a.contacts()) == before
+
+    @given(person_streams(), st.integers(0, 20))
+    def test_batches_equal_one_by_one(self, stream: list[oc.Touchpoint], cut: int) -> None:
+        """add_many (deferred resolution) gives the contacts of adding one at a time."""
+        one_by_one = fed(stream)
+        batched = make_hub(default_region="FR")
+        batched.add_many(stream[:cut])
+        batched.add_many(stream[cut:])
+        assert list(batched.contacts()) == list(one_by_one.contacts())
 
     @given(person_streams())
     def test_resolve_all_equals_the_incremental_result(self, stream: list[oc.Touchpoint]) -> None:
@@ -272,6 +281,49 @@ class TestAdversarial:
         hub = fed(chain, matching=config)
         for contact in hub.contacts():
             assert sum(map(len, linked_identifiers(hub, contact).values())) <= 3
+
+
+class TestBatches:
+    """A batch is resolved once at its end: net notifications, consistent state on errors."""
+
+    def test_a_batch_reports_its_net_merge_once(self) -> None:
+        """Two contacts joined inside a batch give one contact_merged, after the batch."""
+        calls: list[tuple[str, tuple[str, ...]]] = []
+
+        class Listener:
+            @oc.hookimpl
+            def contact_merged(
+                self, hub: oc.Hub, contact_id: str, merged_ids: tuple[str, ...]
+            ) -> None:
+                assert hub.contact(contact_id).contact_id == contact_id  # readable when notified
+                calls.append((contact_id, merged_ids))
+
+        hub = make_hub(default_region="FR", plugins=[Listener()])
+        hub.add(tp("a", 0, ("email", "ann@example.com")))
+        hub.add(tp("b", 5, ("phone", "+33612345678")))
+        hub.add_many(
+            [
+                tp("c", 9, ("email", "ann@example.com"), ("phone", "+33612345678")),
+                tp("d", 12, ("phone", "+33612345678")),
+            ]
+        )
+        assert calls == [(contact_id_for("a"), (contact_id_for("b"),))]
+        assert hub.audit()[-1].cause == "batch"
+
+    def test_a_batch_stopped_by_an_error_leaves_contacts_resolved(self) -> None:
+        """on_error='raise' stops the batch; what was added before is resolved and readable."""
+        hub = make_hub(default_region="FR")
+        bad = tp("bad", 3, ("phone", "+33 1 02"))
+        with pytest.raises(oc.InvalidIdentifierError):
+            hub.add_many(
+                [
+                    tp("a", 0, ("email", "ann@example.com")),
+                    tp("b", 1, ("email", "ann@example.com")),
+                    bad,
+                ],
+                on_error="raise",
+            )
+        assert hub.contact_of("b").touchpoint_ids == ("a", "b")
 
 
 class TestDecisions:

@@ -303,6 +303,20 @@ class Hub(Decisions):
             return self._run_batch(records, build, on_error == "raise")
 
     @contextlib.contextmanager
+    def _deferred(self) -> Iterator[list[Change]]:
+        """Resolve a batch's touchpoints together: each touched component once, at the end.
+
+        The net change is appended to the yielded list; the state is made
+        consistent even when the batch stops on an error.
+        """
+        out: list[Change] = []
+        self._resolver.begin_batch()
+        try:
+            yield out
+        finally:
+            out.append(self._resolver.end_batch())
+
+    @contextlib.contextmanager
     def _gc_paused(self) -> Iterator[None]:
         """Pause the cyclic garbage collector for a batch (``pause_gc``), restoring it after."""
         pause = self._pause_gc and gc.isenabled()
@@ -320,31 +334,39 @@ class Hub(Decisions):
         now = self._now()
         accepted = duplicates = 0
         rejected: list[Rejection] = []
+        changes: list[tuple[Change, str]] = []
+        with self._deferred() as net:
+            for index, record in enumerate(records):
+                try:
+                    position, duplicate, change = self._add(build(record), now)
+                except (InvalidTouchpointError, ConflictError) as err:
+                    if stop_on_error:
+                        raise
+                    rejection = Rejection(
+                        position=index,
+                        record=record,
+                        error=type(err).__name__,
+                        field=getattr(err, "field", "id"),
+                        reason=getattr(err, "rule", str(err)),
+                    )
+                    rejected.append(rejection)
+                    self._quarantine.append(rejection)
+                    continue
+                if duplicate:
+                    duplicates += 1
+                else:
+                    accepted += 1
+                if change:
+                    changes.append((change, self._store.at(position).id))
+        # Notifications once the batch is resolved, so plug-ins read consistent contacts.
         plugin_failure: PluginError | None = None
-        for position, record in enumerate(records):
+        for rejection in rejected:
+            error = self._notify_safely("touchpoint_rejected", rejection=rejection)
+            plugin_failure = plugin_failure or error
+        changes.extend((change, "batch") for change in net)
+        for change, cause in changes:
             try:
-                position, duplicate, change = self._add(build(record), now)
-            except (InvalidTouchpointError, ConflictError) as err:
-                if stop_on_error:
-                    raise
-                rejection = Rejection(
-                    position=position,
-                    record=record,
-                    error=type(err).__name__,
-                    field=getattr(err, "field", "id"),
-                    reason=getattr(err, "rule", str(err)),
-                )
-                rejected.append(rejection)
-                self._quarantine.append(rejection)
-                error = self._notify_safely("touchpoint_rejected", rejection=rejection)
-                plugin_failure = plugin_failure or error
-                continue
-            if duplicate:
-                duplicates += 1
-            else:
-                accepted += 1
-            try:
-                self._notify(change, None if change is None else self._store.at(position).id)
+                self._notify(change, cause)
             except PluginError as err:
                 plugin_failure = plugin_failure or err
         report = IngestReport(accepted, duplicates, tuple(rejected))

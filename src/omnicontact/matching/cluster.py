@@ -230,9 +230,9 @@ def resolve_component(
 
     def find(x: Hashable) -> Hashable:
         root = x
-        while parent[root] != root:
+        while parent[root] is not root:  # identity: attrs' == is slow, keys are canonical
             root = parent[root]
-        while parent[x] != root:
+        while parent[x] is not root:
             parent[x], x = root, parent[x]
         return root
 
@@ -271,7 +271,7 @@ def resolve_component(
         element(left, None)
         element(right, None)
         ra, rb = find(left), find(right)
-        if ra == rb:
+        if ra is rb:
             if explain:
                 links.append(Link(left, right, rule, found))  # type: ignore[arg-type]
             continue
@@ -309,9 +309,9 @@ def resolve_component(
 
     def rfind(x: Hashable) -> Hashable:
         root = x
-        while rparent[root] != root:
+        while rparent[root] is not root:
             root = rparent[root]
-        while rparent[x] != root:
+        while rparent[x] is not root:
             rparent[x], x = root, rparent[x]
         return root
 
@@ -327,7 +327,7 @@ def resolve_component(
     redges.sort(key=lambda e: e[0])
     for _, p, w in redges:
         ra, rb = rfind(p), rfind(w)
-        if ra == rb:
+        if ra is rb:
             if explain:
                 links.append(Link(p, w, "shared_weak_identifier"))
             continue

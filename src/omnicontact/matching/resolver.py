@@ -111,6 +111,8 @@ class Resolver:
         self._index: list[dict[Hashable, int | list[int]]] = [{} for _ in self.rules]
         self._saturated: list[set[Hashable]] = [set() for _ in self.rules]
         self._touched: list[int] = []  # positions whose evidence a saturated key took away
+        self._prepared_by = self.rules
+        self._reuse: list[dict[int, Any]] | None = None  # prepared records kept by rebuild()
         self._links: dict[int, list[tuple[int, Evidence]]] = {}
         self._reviews: dict[tuple[int, int], Evidence] = {}
         self._pos_unit: list[Unit | None] = []
@@ -118,6 +120,7 @@ class Resolver:
         self._by_id: dict[str, Group] = {}
         self._issued: dict[str, str] = {}
         self._fresh: set[Identifier] = set()  # identifiers first seen on the touchpoint being added
+        self._dirty: set[int] | None = None  # components left to recompute, during a batch
 
     # ------------------------------------------------------------------ identifiers
 
@@ -213,6 +216,10 @@ class Resolver:
             else:
                 ma.extend(mb)
             del self._members[b]
+        dirty = self._dirty
+        if dirty is not None and b in dirty:
+            dirty.discard(b)
+            dirty.add(a)
         return a
 
     def _root_of(self, position: int) -> int:
@@ -236,11 +243,35 @@ class Resolver:
         """
         assert position == len(self._inputs)
         strong, weak, person, newly, links = self._register(position, key, identifiers, record)
-        if not newly and not self._touched:
+        dirty = self._dirty
+        clean = dirty is None or self._root_of(position) not in dirty
+        if not newly and not self._touched and clean:
             fast = self._fast(position, key, strong, weak, person, links)
             if fast is not None:
                 return fast
-        return self._slow(position, newly)
+        if dirty is None:
+            return self._slow(position, newly)
+        dirty.update(self._roots(position, newly))  # recomputed once, by end_batch()
+        return NO_CHANGE
+
+    def begin_batch(self) -> None:
+        """Defer recomputing components until :meth:`end_batch`.
+
+        A touchpoint that the fast path cannot place marks its component
+        dirty instead; each dirty component is recomputed once at the end, so
+        a batch costs one recompute per touched person, not one per
+        touchpoint. The contacts are the same; the changes reported are the
+        batch's net changes. Reading contacts in between is not allowed.
+        """
+        self._dirty = set()
+
+    def end_batch(self) -> Change:
+        """Recompute the components the batch left dirty; return the batch's net changes."""
+        dirty, self._dirty = self._dirty, None
+        change = NO_CHANGE
+        for root in {self._find(r) for r in dirty or ()}:
+            change = _combine(change, self._recompute(root))
+        return change
 
     def _register(
         self,
@@ -268,7 +299,9 @@ class Resolver:
         linked: list[int] = []
         person = False
         if record is not None and self.rules:
-            built = record(tuple(linking))
+            # Not filtered by freezing, which depends on what arrived before: the
+            # evidence between two records must be a function of the two records.
+            built = record(strong + weak)
             linked, person, touched = self._match(position, built)
             if touched:
                 self._touched.extend(touched)
@@ -310,7 +343,8 @@ class Resolver:
         person = False
         limit = self.config.max_block
         for i, rule in enumerate(self.rules):
-            prepared = rule.prepare(record)
+            reuse = self._reuse
+            prepared = reuse[i].get(position) if reuse is not None else rule.prepare(record)
             if prepared is None:
                 continue
             person = True
@@ -546,7 +580,8 @@ class Resolver:
             explain=explain,
         )
 
-    def _slow(self, position: int, newly: list[Identifier]) -> Change:
+    def _roots(self, position: int, newly: list[Identifier]) -> set[int]:
+        """Return the components to recompute after adding a touchpoint."""
         roots = {self._root_of(position)}
         for ident in newly:
             node = self._node.get(ident)
@@ -554,7 +589,10 @@ class Resolver:
                 roots.add(self._find(node))
         roots.update(self._root_of(p) for p in self._touched)
         self._touched.clear()
-        roots = {self._find(r) for r in roots}
+        return {self._find(r) for r in roots}
+
+    def _slow(self, position: int, newly: list[Identifier]) -> Change:
+        roots = self._roots(position, newly)
         change = NO_CHANGE
         for root in roots:
             change = _combine(change, self._recompute(root))
@@ -572,10 +610,16 @@ class Resolver:
         Decisions on record (confirmed links, never-links) are kept.
         """
         before = {cid: g.positions() for cid, g in self._by_id.items()}
+        # Prepared records are a pure function of the record and the rule: keep them
+        # while the rules are the same objects (fit_rules replaces them).
+        kept = self._prepared if self._prepared_by == self.rules else None
         self._reset()
+        if kept is not None:
+            self._reuse = kept
         for position, key, identifiers, record in items:
             self._register(position, key, identifiers, record)
         self._touched.clear()
+        self._reuse = None
         for a, b in self._confirmed:
             self._union(self._root_of(a), self._root_of(b))
         roots = list(self._members)
@@ -726,6 +770,7 @@ class Resolver:
             rules[i] = fit(list(self._prepared[i].values()), **options)
             trained.append(rule.name)
         self.rules = tuple(rules)
+        self._prepared_by = ()  # the next rebuild prepares the records for the new rules
         return tuple(trained)
 
     def decisions(self) -> tuple[list[tuple[int, int]], dict[int, dict[int, int]]]:

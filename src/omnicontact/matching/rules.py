@@ -42,8 +42,9 @@ class Record:
     :param touchpoint_id: the touchpoint it comes from.
     :param traits: the touchpoint's canonical traits (``first_name``,
         ``last_name``, ``birth_date``, ``street``, ``postal_code``, ``city``, …).
-    :param identifiers: the touchpoint's normalized identifiers that may link
-        (placeholders and identifiers frozen as shared are left out).
+    :param identifiers: the touchpoint's normalized identifiers, placeholders
+        left out (identifiers frozen as shared are kept: freezing depends on
+        what arrived before, and evidence must not).
     """
 
     touchpoint_id: str
