@@ -647,3 +647,43 @@ class TestExplain:
         assert "placeholder" in text
         assert "camille.durand@example.com" in explanation.render(reveal=True)
         assert "camille" not in repr(explanation)
+
+
+class TestTraining:
+    """Fitted parameters can be read, saved and given back to a new hub."""
+
+    def test_train_then_restart_with_the_saved_rule(self) -> None:
+        """train_matching() replaces the person rule; rule_overrides brings it back."""
+        from omnicontact.matching.person import PersonRule
+
+        stream = [
+            tp(
+                f"t{i}",
+                i,
+                ("email", f"p{i % 40}@example.com"),
+                first_name=f"N{i % 40}",
+                last_name="Durand" if i % 3 else "Martin",
+                postal_code=f"750{i % 20:02d}",
+            )
+            for i in range(200)
+        ]
+        hub = fed(stream)
+        before = hub.rules
+        assert hub.train_matching(seed=1) == ("person",)
+        fitted = next(r for r in hub.rules if r.name == "person")
+        assert fitted is not next(r for r in before if r.name == "person")
+        assert [e.action for e in hub.audit()][-2:] == ["train", "resolve_all"]
+        saved = fitted.to_dict()  # type: ignore[attr-defined]
+        config = oc.MatchingConfig(rule_overrides={"person": PersonRule.from_dict(saved)})
+        again = fed(stream, matching=config)
+        assert next(r for r in again.rules if r.name == "person").to_dict() == saved  # type: ignore[attr-defined]
+        assert partition(again) == partition(hub)
+
+    def test_overrides_must_name_a_rule(self) -> None:
+        """An override for a rule nobody contributes is a ConfigurationError."""
+        from omnicontact.matching.person import PersonRule
+
+        with pytest.raises(oc.ConfigurationError, match="rule_overrides"):
+            make_hub(matching=oc.MatchingConfig(rule_overrides={"fuzzy": PersonRule()}))
+        with pytest.raises(oc.ConfigurationError, match="rule_overrides"):
+            make_hub(matching=oc.MatchingConfig(rule_overrides={"person": "not a rule"}))

@@ -207,11 +207,27 @@ class Hub(Decisions):
 
     def _rules(self) -> list[MatchingRule]:
         rules = self._contributed("register_matching_rules", MatchingRule)
+        names = {rule.name for rule in rules}
         disabled = self.matching.disabled_rules
-        unknown = sorted(disabled - {rule.name for rule in rules})
-        if unknown:
-            raise ConfigurationError(f"disabled_rules: no matching rule named {unknown[0]!r}")
-        return [rule for rule in rules if rule.name not in disabled]
+        overrides = self.matching.rule_overrides
+        for setting, wanted in (("disabled_rules", disabled), ("rule_overrides", set(overrides))):
+            unknown = sorted(wanted - names)
+            if unknown:
+                raise ConfigurationError(f"{setting}: no matching rule named {unknown[0]!r}")
+        for name, rule in overrides.items():
+            if not isinstance(rule, MatchingRule) or _name_of(rule) != name:
+                raise ConfigurationError(
+                    f"rule_overrides: {name!r} must map to a MatchingRule named {name!r}"
+                )
+        return [overrides.get(r.name, r) for r in rules if r.name not in disabled]
+
+    @property
+    def rules(self) -> tuple[MatchingRule, ...]:
+        """The matching rules in use (after :meth:`train_matching`, the fitted ones).
+
+        The built-in ``shared_identifier`` rule is the engine's own and not listed.
+        """
+        return self._resolver.rules
 
     def _contributed(self, hook: str, protocol: type) -> list[Any]:
         """Collect matching rules or guards, checking their type and unique names."""

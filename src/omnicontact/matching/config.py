@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
 
 import attrs
 
@@ -61,6 +63,10 @@ def _check_threshold(
 
 def _values_map(value: Mapping[str, Sequence[str]] | None) -> FrozenMap:
     return FrozenMap({k: tuple(v) for k, v in (value or {}).items()})
+
+
+def _read_only(value: Mapping[str, Any]) -> Mapping[str, Any]:
+    return MappingProxyType(dict(value))
 
 
 SURVIVORSHIP_RULES = ("most_recent", "most_frequent", "source_priority")
@@ -130,6 +136,9 @@ class MatchingConfig:
     :param review_threshold: override the probabilistic rules' review probability.
     :param disabled_rules: names of matching rules (built-in or plug-in) not
         to use, e.g. ``("person",)`` for deterministic resolution only.
+    :param rule_overrides: rules to use instead of the contributed rules of
+        the same name, e.g. ``{"person": PersonRule.from_dict(saved)}`` to start
+        with the parameters ``hub.train_matching()`` estimated last time.
     :param survivorship: how a contact's traits are chosen.
     :raises ConfigurationError: for a value out of range; unknown kinds are
         checked against the hub's kinds when the hub is created.
@@ -149,6 +158,7 @@ class MatchingConfig:
     link_threshold: float | None = attrs.field(default=None, validator=_check_threshold)
     review_threshold: float | None = attrs.field(default=None, validator=_check_threshold)
     disabled_rules: frozenset[str] = attrs.field(default=frozenset(), converter=frozenset)
+    rule_overrides: Mapping[str, Any] = attrs.field(factory=dict, converter=_read_only)
     survivorship: SurvivorshipPolicy = attrs.field(factory=SurvivorshipPolicy)
 
     def __attrs_post_init__(self) -> None:
