@@ -14,7 +14,7 @@ import omnicontact as oc
 from omnicontact.matching import contact_id_for
 
 from .conftest import make_hub
-from .strategies import person_streams
+from .strategies import json_values, person_streams
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 Partition = set[frozenset[str]]
@@ -687,3 +687,54 @@ class TestTraining:
             make_hub(matching=oc.MatchingConfig(rule_overrides={"fuzzy": PersonRule()}))
         with pytest.raises(oc.ConfigurationError, match="rule_overrides"):
             make_hub(matching=oc.MatchingConfig(rule_overrides={"person": "not a rule"}))
+
+
+class TestOddInput:
+    """Rules and guards never crash on missing or odd fields."""
+
+    @given(
+        st.lists(
+            st.dictionaries(
+                st.sampled_from(
+                    [
+                        "first_name",
+                        "last_name",
+                        "full_name",
+                        "birth_date",
+                        "street",
+                        "postal_code",
+                        "city",
+                        "country",
+                        "gender",
+                    ]
+                ),
+                json_values(max_leaves=3),
+                max_size=6,
+            ),
+            min_size=1,
+            max_size=6,
+        )
+    )
+    def test_any_json_traits_resolve_or_raise_a_typed_error(
+        self, rows: list[dict[str, object]]
+    ) -> None:
+        """Whatever the trait values, add() resolves or raises InvalidTouchpointError."""
+        hub = make_hub(default_region="FR")
+        added = []
+        for i, traits in enumerate(rows):
+            touchpoint = oc.Touchpoint(
+                id=f"t{i}",
+                occurred_at=T0 + timedelta(minutes=i),
+                channel="web",
+                action="signup",
+                identifiers=[oc.Identifier("email", f"p{i % 2}@example.com")],
+                traits=traits,
+            )
+            try:
+                hub.add(touchpoint)
+            except oc.InvalidTouchpointError:
+                continue
+            added.append(touchpoint.id)
+        assert sorted(t for c in hub.contacts() for t in c.touchpoint_ids) == sorted(added)
+        for contact in hub.contacts():
+            hub.explain(contact)
