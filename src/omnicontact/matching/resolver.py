@@ -102,7 +102,7 @@ class Resolver:
         self._inputs: list[tuple[Key, tuple[Identifier, ...], tuple[Identifier, ...], bool]] = []
         self._blocked: dict[Identifier, str | None] = {}
         self._frozen: set[Identifier] = set()
-        self._cooc: dict[Identifier, set[Identifier]] = {}
+        self._cooc: dict[Identifier, tuple[Identifier, ...]] = {}
         self._node: dict[Identifier, int] = {}
         self._parent: list[int] = []
         self._members: dict[int, list[int]] = {}
@@ -171,21 +171,24 @@ class Resolver:
         newly = []
         limit = self.config.shared_threshold
         frozen = self._frozen
+        cooc = self._cooc
         for ident in (*strong, *weak):
             if ident in frozen:
                 continue
-            seen = self._cooc.get(ident)
-            if seen is None:
-                seen = self._cooc[ident] = set()
-            before = len(seen)
-            seen.update(s for s in strong if s is not ident)  # one tuple: distinct objects
-            if len(seen) > limit and len(seen) != before:
+            # A tuple, not a set: most identifiers meet one to three others (a third
+            # of the memory), and it never grows past a few times the limit.
+            seen = cooc.get(ident, ())
+            new = tuple(s for s in strong if s is not ident and s not in seen)
+            if not new:
+                continue
+            seen = cooc[ident] = seen + new
+            if len(seen) > limit:
                 counts: dict[str, int] = {}
                 for other in seen:
                     counts[other.kind] = counts.get(other.kind, 0) + 1
                 if max(counts.values()) > limit:
                     frozen.add(ident)
-                    del self._cooc[ident]
+                    del cooc[ident]
                     newly.append(ident)
         return newly
 
