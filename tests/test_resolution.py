@@ -738,3 +738,90 @@ class TestOddInput:
         assert sorted(t for c in hub.contacts() for t in c.touchpoint_ids) == sorted(added)
         for contact in hub.contacts():
             hub.explain(contact)
+
+
+class TestFailingPlugins:
+    """A rule or guard that raises is isolated: named, nothing half-written."""
+
+    class Boom:
+        name = "boom"
+        deterministic = False
+
+        def prepare(self, record: oc.Record) -> object | None:
+            if record.traits.get("city") == "Crashville":
+                raise RuntimeError("bug in the plug-in")
+            return None
+
+        def blocking_keys(self, prepared: object) -> list[str]:
+            return []
+
+        def compare(self, a: object, b: object) -> None:
+            return None
+
+    def _hub(self) -> oc.Hub:
+        rule = self.Boom()
+
+        class Plugin:
+            @oc.hookimpl
+            def register_matching_rules(self) -> list[object]:
+                return [rule]
+
+        return make_hub(default_region="FR", plugins=[Plugin()])
+
+    def test_a_failing_rule_stores_nothing_and_is_named(self) -> None:
+        """hub.add raises PluginError naming the rule; the log and contacts are unchanged."""
+        hub = self._hub()
+        hub.add(tp("a", 0, ("email", "ann@example.com")))
+        with pytest.raises(oc.PluginError, match="boom") as info:
+            hub.add(tp("b", 1, ("email", "ann@example.com"), city="Crashville"))
+        assert "Crashville" not in str(info.value)
+        assert hub.stats().touchpoints == 1
+        hub.add(tp("c", 2, ("email", "ann@example.com")))
+        assert hub.contact_of("c").touchpoint_ids == ("a", "c")
+
+    def test_a_failing_rule_quarantines_in_a_batch(self) -> None:
+        """In a batch, the record a rule fails on is quarantined with the rule's name."""
+        hub = self._hub()
+        report = hub.add_many(
+            [
+                tp("a", 0, ("email", "ann@example.com")),
+                tp("b", 1, ("email", "ann@example.com"), city="Crashville"),
+                tp("c", 2, ("email", "ann@example.com")),
+            ]
+        )
+        assert report.accepted == 2
+        (rejection,) = report.quarantined
+        assert rejection.field == "plugin"
+        assert "boom" in rejection.reason
+        assert hub.contact_of("c").touchpoint_ids == ("a", "c")
+
+    def test_a_failing_guard_fails_closed_and_says_so(self) -> None:
+        """A guard that raises refuses the link; explain shows the guard and the error type."""
+
+        class Fragile:
+            name = "fragile"
+
+            def blocks(self, identifier: oc.Identifier) -> str | None:
+                return None
+
+            def vetoes(self, a: oc.ClusterView, b: oc.ClusterView) -> str | None:
+                if a.count("phone") and b.count("phone"):
+                    raise ZeroDivisionError
+                return None
+
+        class Plugin:
+            @oc.hookimpl
+            def register_merge_guards(self) -> list[object]:
+                return [Fragile()]
+
+        hub = fed(
+            [
+                tp("a", 0, ("email", "ann@example.com"), ("phone", "+33612345678")),
+                tp("b", 1, ("email", "ann@example.com"), ("phone", "+33612345679")),
+            ],
+            plugins=[Plugin()],
+        )
+        contact = hub.contact_of("a")
+        assert linked_identifiers(hub, contact)["phone"] == {"+33612345678"}  # second refused
+        reasons = {(v.guard, v.reason) for v in hub.explain(contact).vetoes}
+        assert ("fragile", "the guard raised ZeroDivisionError") in reasons

@@ -355,15 +355,16 @@ class Hub(Decisions):
             for index, record in enumerate(records):
                 try:
                     position, duplicate, change = self._add(build(record), now)
-                except (InvalidTouchpointError, ConflictError) as err:
+                except (InvalidTouchpointError, ConflictError, PluginError) as err:
                     if stop_on_error:
                         raise
+                    plugin = isinstance(err, PluginError)
                     rejection = Rejection(
                         position=index,
                         record=record,
                         error=type(err).__name__,
-                        field=getattr(err, "field", "id"),
-                        reason=getattr(err, "rule", str(err)),
+                        field="plugin" if plugin else getattr(err, "field", "id"),
+                        reason=str(err) if plugin else getattr(err, "rule", str(err)),
                     )
                     rejected.append(rejection)
                     self._quarantine.append(rejection)
@@ -408,13 +409,17 @@ class Hub(Decisions):
                     "a touchpoint with this id is already in the log with other content"
                 )
             return existing, True, None
-        position = store.append(normalized)
+        # Resolve first: a matching rule that raises does so before anything
+        # changes, and then nothing is stored either.
+        position = len(store)
         change = self._resolver.add(
             position,
             (normalized.occurred_at, normalized.id),
             normalized.identifiers,
             record_of(normalized),
         )
+        stored = store.append(normalized)
+        assert stored == position
         return position, False, change
 
     def _check_future(self, touchpoint: Touchpoint) -> None:

@@ -182,7 +182,10 @@ def _veto(a: _State, b: _State, guards: Sequence[MergeGuard]) -> tuple[str, str]
         return None
     va, vb = ClusterView(a.idents), ClusterView(b.idents)
     for guard in guards:
-        reason = guard.vetoes(va, vb)
+        try:
+            reason = guard.vetoes(va, vb)
+        except Exception as err:  # a failing guard fails closed: the link is refused
+            reason = f"the guard raised {type(err).__name__}"
         if reason:
             return (guard.name, reason)
     return None

@@ -337,9 +337,11 @@ class Decisions:
 
 
 def record_of(touchpoint: Touchpoint) -> Callable[[tuple[Identifier, ...]], Record] | None:
-    """Return how to build a touchpoint's record for matching rules (none without traits)."""
-    if not touchpoint.traits:
-        return None
+    """Return how to build a touchpoint's record for matching rules.
+
+    Every touchpoint gets one, traits or not: a plug-in rule may work on
+    identifiers alone.
+    """
 
     def build(linking: tuple[Identifier, ...]) -> Record:
         return Record(touchpoint.id, touchpoint.traits, linking)

@@ -135,6 +135,7 @@ class PersonRule:
     _tf_parts: Mapping[str, Mapping[str, EvidencePart]] = attrs.field(init=False, eq=False)
     _prior_weight: float = attrs.field(init=False, eq=False)
     _enough: int = attrs.field(init=False, eq=False)
+    _needs_traits: bool = attrs.field(init=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
         if self.review_threshold > self.link_threshold:
@@ -168,6 +169,8 @@ class PersonRule:
         )
         groups = {"address" if g in ("street", "postal_code", "city") else g for g in groups}
         object.__setattr__(self, "_enough", max(1, min(2, len(groups))))
+        person_fields = {"first_name", "last_name", "birth_date", "street", "postal_code", "city"}
+        object.__setattr__(self, "_needs_traits", bool(person_fields & set(self.fields)))
 
     def __repr__(self) -> str:
         tf = {field: len(table) for field, table in self.tf.items()}
@@ -193,10 +196,15 @@ class PersonRule:
         ``None`` when the record has no name and fewer than two of: birth
         date, address (street, postal code or city), phone, e-mail. Only the
         rule's :attr:`fields` count (a rule that compares only one of these,
-        and no name, needs that one).
+        and no name, needs that one). Also ``None`` when it says nothing
+        about the person but identifiers (no name, birth date or address,
+        when the rule compares any of them): identifiers alone are for the
+        ``shared_identifier`` rule, and comparing them costs time for nothing.
         """
         on = self.fields
         traits = record.traits
+        if not traits and self._needs_traits:
+            return None  # identifiers alone are the shared_identifier rule's business
         given = text_key(traits.get("first_name")) if "first_name" in on else ""
         family = text_key(traits.get("last_name")) if "last_name" in on else ""
         if (not given or not family) and ("first_name" in on or "last_name" in on):
@@ -214,6 +222,8 @@ class PersonRule:
             emails = tuple(dict.fromkeys(e for e in locals_ if e))
         others = (birth is not None) + bool(street or postal or city) + bool(phones) + bool(emails)
         if not (given or family) and others < self._enough:
+            return None
+        if self._needs_traits and not (given or family or birth or street or postal or city):
             return None
         tf = self._tf_parts
         return PreparedPerson(

@@ -24,6 +24,7 @@ from typing import Any
 import attrs
 
 from omnicontact._cache import remember
+from omnicontact.errors import PluginError
 from omnicontact.matching.cluster import (
     Group,
     Input,
@@ -130,7 +131,10 @@ class Resolver:
         if reason == "":
             reason = None
             for guard in self.guards:
-                why = guard.blocks(ident)
+                try:
+                    why = guard.blocks(ident)
+                except Exception as err:  # a failing guard fails closed, visibly
+                    why = f"the guard raised {type(err).__name__}, so this never links"
                 if why:
                     reason = f"{guard.name}\x00{why}"
                     break
@@ -143,17 +147,15 @@ class Resolver:
     def _block_derived(
         self, dropped: list[Identifier], strong: list[Identifier], weak: list[Identifier]
     ) -> None:
-        """Block what was derived from a blocked identifier (the hash of a placeholder e-mail)."""
+        """Leave out, on this touchpoint, what was derived from a blocked identifier.
+
+        Only on this touchpoint: whether a hash alone is a placeholder's is for
+        the guards to say (the placeholder guard knows its list's hashes), so
+        that it does not depend on having seen the placeholder before.
+        """
         assert self._derive is not None
         for ident in dropped:
             for derived in self._derive(ident):
-                if self._blocked.get(derived, "") == "":
-                    remember(
-                        self._blocked,
-                        derived,
-                        "derived\x00derived from a blocked identifier",
-                        self._cache_size,
-                    )
                 for found in (strong, weak):
                     if derived in found:
                         found.remove(derived)
@@ -296,16 +298,19 @@ class Resolver:
         if dropped and self._derive is not None:
             self._block_derived(dropped, strong_l, weak_l)
         strong, weak = tuple(strong_l), tuple(weak_l)
+        results = []
+        if record is not None and self.rules:
+            # Not filtered by freezing, which depends on what arrived before: the
+            # evidence between two records must be a function of the two records.
+            results = self._evaluate(position, record(strong + weak))
+        # Nothing changed so far; from here on nothing calls plug-in code.
         newly = self._count(strong, weak)
         frozen = self._frozen
         linking = [i for i in (*strong, *weak) if i not in frozen] if frozen else [*strong, *weak]
         linked: list[int] = []
         person = False
-        if record is not None and self.rules:
-            # Not filtered by freezing, which depends on what arrived before: the
-            # evidence between two records must be a function of the two records.
-            built = record(strong + weak)
-            linked, person, touched = self._match(position, built)
+        if results:
+            linked, person, touched = self._commit(position, results)
             if touched:
                 self._touched.extend(touched)
         self._inputs.append((key, strong, weak, person))
@@ -334,8 +339,61 @@ class Resolver:
         self._pos_unit.append(None)
         return strong, weak, person, newly, linked
 
-    def _match(self, position: int, record: Record) -> tuple[list[int], bool, list[int]]:
-        """Compare a record with its blocking candidates.
+    def _evaluate(
+        self, position: int, record: Record
+    ) -> list[tuple[int, Any, list[Hashable], list[tuple[int, Evidence | None]]]]:
+        """Run the rules on a record against its candidates, changing nothing.
+
+        Every call into plug-in code happens here, before any state changes,
+        so a rule that raises leaves the resolver as it was.
+
+        :raises PluginError: naming the rule that raised.
+        """
+        out = []
+        limit = self.config.max_block
+        for i, rule in enumerate(self.rules):
+            step = "prepare"
+            try:
+                reuse = self._reuse
+                prepared = reuse[i].get(position) if reuse is not None else rule.prepare(record)
+                if prepared is None:
+                    continue
+                step = "blocking_keys"
+                keys = list(rule.blocking_keys(prepared))
+                step = "compare"
+                index, saturated, mine = self._index[i], self._saturated[i], self._prepared[i]
+                found: list[tuple[int, Evidence | None]] = []
+                seen: set[int] = set()
+                for block in keys:
+                    bucket = None if block in saturated else index.get(block)
+                    if bucket is None:
+                        continue
+                    members = [bucket] if isinstance(bucket, int) else bucket
+                    if len(members) >= limit:
+                        continue  # saturates when committed: compares nothing
+                    for other in members:
+                        if other not in seen:
+                            seen.add(other)
+                            found.append((other, self._compare(rule, prepared, mine[other])))
+            except Exception as err:
+                raise PluginError(
+                    f"rule {rule.name}", step, f"raised {type(err).__name__}"
+                ) from err
+            out.append((i, prepared, keys, found))
+        return out
+
+    @staticmethod
+    def _compare(rule: MatchingRule, a: Any, b: Any) -> Evidence | None:
+        if rule.deterministic:
+            return Evidence(rule.name, float("inf"), "link")
+        return rule.compare(a, b)
+
+    def _commit(
+        self,
+        position: int,
+        results: list[tuple[int, Any, list[Hashable], list[tuple[int, Evidence | None]]]],
+    ) -> tuple[list[int], bool, list[int]]:
+        """Index a record and keep its evidence.
 
         :returns: the positions it links to, whether any rule can compare it,
             and the positions whose evidence was forgotten because a blocking
@@ -343,20 +401,11 @@ class Resolver:
         """
         linked: list[int] = []
         touched: list[int] = []
-        person = False
         limit = self.config.max_block
-        for i, rule in enumerate(self.rules):
-            reuse = self._reuse
-            prepared = reuse[i].get(position) if reuse is not None else rule.prepare(record)
-            if prepared is None:
-                continue
-            person = True
-            mine = self._prepared[i]
-            mine[position] = prepared
-            index = self._index[i]
-            saturated = self._saturated[i]
-            seen: set[int] = set()
-            for block in rule.blocking_keys(prepared):
+        for i, prepared, keys, found in results:
+            self._prepared[i][position] = prepared
+            index, saturated = self._index[i], self._saturated[i]
+            for block in keys:
                 if block in saturated:
                     continue
                 bucket = index.get(block)
@@ -368,13 +417,10 @@ class Resolver:
                 if len(bucket) >= limit:
                     touched.extend(self._saturate(i, block, bucket))
                     continue
-                for other in bucket:
-                    if other in seen:
-                        continue
-                    seen.add(other)
-                    self._record(position, other, rule, prepared, mine[other], linked)
                 bucket.append(position)
-        return linked, person, touched
+            for other, evidence in found:
+                self._record(position, other, evidence, linked)
+        return linked, bool(results), touched
 
     def _saturate(self, i: int, block: Hashable, bucket: list[int]) -> list[int]:
         """Drop a blocking key shared by too many records, and the evidence found only through it.
@@ -407,13 +453,7 @@ class Resolver:
                 del self._reviews[pair]
         return touched
 
-    def _record(
-        self, a: int, b: int, rule: MatchingRule, pa: Any, pb: Any, linked: list[int]
-    ) -> None:
-        if rule.deterministic:
-            evidence: Evidence | None = Evidence(rule.name, float("inf"), "link")
-        else:
-            evidence = rule.compare(pa, pb)
+    def _record(self, a: int, b: int, evidence: Evidence | None, linked: list[int]) -> None:
         if evidence is None or evidence.decision == "none":
             return
         if evidence.decision == "link":
@@ -516,7 +556,7 @@ class Resolver:
                 if idents and self._vetoing:
                     view = ClusterView(idents)
                     single = ClusterView({ident.kind: {ident}})
-                    if any(g.vetoes(view, single) for g in self._vetoing):
+                    if self._vetoed(view, single):
                         continue
                 idents.setdefault(ident.kind, set()).add(ident)
                 self._unit_of[ident] = unit
@@ -550,7 +590,17 @@ class Resolver:
         if not self._vetoing:
             return True
         mine, theirs = ClusterView(unit.idents), ClusterView(fresh)
-        return all(not g.vetoes(mine, theirs) for g in self._vetoing)
+        return not self._vetoed(mine, theirs)
+
+    def _vetoed(self, a: ClusterView, b: ClusterView) -> bool:
+        """Tell whether a guard vetoes joining *a* and *b* (a guard that raises vetoes)."""
+        for guard in self._vetoing:
+            try:
+                if guard.vetoes(a, b):
+                    return True
+            except Exception:
+                return True
+        return False
 
     # ------------------------------------------------------------------ recomputing
 
