@@ -418,8 +418,8 @@ class Hub(Decisions):
             normalized.identifiers,
             record_of(normalized),
         )
-        stored = store.append(normalized)
-        assert stored == position
+        appended = store.append(normalized)
+        assert appended == position
         return position, False, change
 
     def _check_future(self, touchpoint: Touchpoint) -> None:
