@@ -326,6 +326,88 @@ class TestBatches:
         assert hub.contact_of("b").touchpoint_ids == ("a", "b")
 
 
+class TestBatchNews:
+    """A batch reports changes to contacts that existed before it, nothing else."""
+
+    def test_a_fresh_hub_batch_reports_no_merge(self) -> None:
+        """Contacts born in a batch were never announced: merging them is no news."""
+        calls: list[str] = []
+
+        class Listener:
+            @oc.hookimpl
+            def contact_merged(self, contact_id: str) -> None:
+                calls.append(contact_id)
+
+        hub = make_hub(default_region="FR", plugins=[Listener()])
+        hub.add_many(
+            [
+                tp("a", 0, ("email", "ann@example.com")),
+                tp("b", 5, ("phone", "+33612345678")),
+                tp("c", 9, ("email", "ann@example.com"), ("phone", "+33612345678")),
+            ]
+        )
+        assert calls == []
+        assert len(list(hub.contacts())) == 1
+
+    def test_a_stopped_batch_still_notifies_what_it_did(self) -> None:
+        """on_error='raise': the merge done before the bad record is notified and audited."""
+        calls: list[str] = []
+
+        class Listener:
+            @oc.hookimpl
+            def contact_merged(self, contact_id: str) -> None:
+                calls.append(contact_id)
+
+        hub = make_hub(default_region="FR", plugins=[Listener()])
+        hub.add(tp("a", 0, ("email", "ann@example.com")))
+        hub.add(tp("b", 5, ("phone", "+33612345678")))
+        with pytest.raises(oc.InvalidIdentifierError):
+            hub.add_many(
+                [
+                    tp("c", 9, ("email", "ann@example.com"), ("phone", "+33612345678")),
+                    tp("bad", 10, ("phone", "+33 1 02")),
+                ],
+                on_error="raise",
+            )
+        assert calls == [contact_id_for("a")]
+        assert hub.audit()[-1].action == "merge"
+
+
+class TestKindsAndHashes:
+    def test_qualified_kinds_rank_as_their_base(self) -> None:
+        """social:facebook takes the priority of social, before email_sha256."""
+        config = oc.MatchingConfig()
+        assert config.rank("social:facebook") < config.rank("email_sha256")
+        assert config.rank("social:facebook")[0] == config.priority.index("social")
+
+    def test_hash_of_a_placeholder_email_links_nobody(self) -> None:
+        """Hashed audiences carry sha256(test@test.com) too: it never links."""
+        import hashlib
+
+        digest = hashlib.sha256(b"test@test.com").hexdigest()
+        hub = fed(
+            [
+                tp("a", 0, ("email_sha256", digest), ("email", "ann@example.com")),
+                tp("b", 1, ("email_sha256", digest), ("email", "bob@example.com")),
+            ]
+        )
+        assert hub.contact_of("a").contact_id != hub.contact_of("b").contact_id
+
+    def test_explain_says_why_a_shared_device_joined_nobody(self) -> None:
+        """The tablet of two people: explain names the shared-device rule."""
+        hub = fed(
+            [
+                tp("a", 0, ("device_id", "tab"), ("email", "dad@example.com")),
+                tp("b", 1, ("device_id", "tab"), ("email", "mum@example.com")),
+                tp("c", 2, ("device_id", "tab")),
+            ]
+        )
+        vetoes = hub.explain(hub.contact_of("a")).vetoes
+        assert [(v.touchpoint_id, v.guard) for v in vetoes if v.touchpoint_id == "a"] == [
+            ("a", "shared_device")
+        ]
+
+
 class TestDecisions:
     """Split, reject, confirm: reversible, remembered, audited."""
 
@@ -507,6 +589,9 @@ class TestConfiguration:
             ({"link_threshold": 0.6, "review_threshold": 0.9}, "review_threshold"),
             ({"blocked_patterns": {"email": ["("]}}, "blocked_patterns"),
             ({"disabled_rules": ["fuzzy"]}, "disabled_rules"),
+            ({"disabled_rules": ["shared_identifier"]}, "cannot be disabled"),
+            ({"link_threshold": 0.5}, "threshold"),
+            ({"review_threshold": 0.995}, "threshold"),
         ],
     )
     def test_bad_settings(self, options: dict[str, object], message: str) -> None:

@@ -36,6 +36,7 @@ from omnicontact.matching.guards import (
     PlaceholderGuard,
     SizeGuard,
 )
+from omnicontact.matching.person import PersonRule
 from omnicontact.matching.resolver import Change
 from omnicontact.matching.rules import Evidence, EvidencePart, MatchingRule, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
@@ -70,6 +71,7 @@ __all__ = [
     "NormalizeContext",
     "OmnicontactError",
     "OmnicontactWarning",
+    "PersonRule",
     "PlaceholderGuard",
     "PluginError",
     "PluginRegistrationError",

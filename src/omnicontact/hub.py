@@ -20,6 +20,7 @@ from omnicontact.errors import (
     FutureTimestampWarning,
     InvalidTimestampError,
     InvalidTouchpointError,
+    OmnicontactError,
     PluginError,
     PluginRegistrationError,
     TouchpointNotFoundError,
@@ -209,6 +210,11 @@ class Hub(Decisions):
         rules = self._contributed("register_matching_rules", MatchingRule)
         names = {rule.name for rule in rules}
         disabled = self.matching.disabled_rules
+        if "shared_identifier" in disabled:
+            raise ConfigurationError(
+                "disabled_rules: shared_identifier is the engine's own and cannot be disabled;"
+                " block identifiers with blocked_values or blocked_patterns instead"
+            )
         overrides = self.matching.rule_overrides
         for setting, wanted in (("disabled_rules", disabled), ("rule_overrides", set(overrides))):
             unknown = sorted(wanted - names)
@@ -351,30 +357,34 @@ class Hub(Decisions):
         accepted = duplicates = 0
         rejected: list[Rejection] = []
         changes: list[tuple[Change, str]] = []
+        stopped: OmnicontactError | None = None
         with self._deferred() as net:
-            for index, record in enumerate(records):
-                try:
-                    position, duplicate, change = self._add(build(record), now)
-                except (InvalidTouchpointError, ConflictError, PluginError) as err:
-                    if stop_on_error:
-                        raise
-                    plugin = isinstance(err, PluginError)
-                    rejection = Rejection(
-                        position=index,
-                        record=record,
-                        error=type(err).__name__,
-                        field="plugin" if plugin else getattr(err, "field", "id"),
-                        reason=str(err) if plugin else getattr(err, "rule", str(err)),
-                    )
-                    rejected.append(rejection)
-                    self._quarantine.append(rejection)
-                    continue
-                if duplicate:
-                    duplicates += 1
-                else:
-                    accepted += 1
-                if change:
-                    changes.append((change, self._store.at(position).id))
+            try:
+                for index, record in enumerate(records):
+                    try:
+                        position, duplicate, change = self._add(build(record), now)
+                    except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                        if stop_on_error:
+                            raise
+                        plugin = isinstance(err, PluginError)
+                        rejection = Rejection(
+                            position=index,
+                            record=record,
+                            error=type(err).__name__,
+                            field="plugin" if plugin else getattr(err, "field", "id"),
+                            reason=str(err) if plugin else getattr(err, "rule", str(err)),
+                        )
+                        rejected.append(rejection)
+                        self._quarantine.append(rejection)
+                        continue
+                    if duplicate:
+                        duplicates += 1
+                    else:
+                        accepted += 1
+                    if change:
+                        changes.append((change, self._store.at(position).id))
+            except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                stopped = err  # on_error="raise": notify what was done, then raise
         # Notifications once the batch is resolved, so plug-ins read consistent contacts.
         plugin_failure: PluginError | None = None
         for rejection in rejected:
@@ -386,6 +396,8 @@ class Hub(Decisions):
                 self._notify(change, cause)
             except PluginError as err:
                 plugin_failure = plugin_failure or err
+        if stopped is not None:
+            raise stopped
         report = IngestReport(accepted, duplicates, tuple(rejected))
         if plugin_failure is not None:
             plugin_failure.report = report

@@ -23,7 +23,7 @@ import pluggy
 
 from omnicontact import hookspecs
 from omnicontact._version import __version__
-from omnicontact.errors import PluginError, PluginRegistrationError
+from omnicontact.errors import ConfigurationError, PluginError, PluginRegistrationError
 
 __all__ = [
     "BUILTIN_PLUGINS",
@@ -175,6 +175,8 @@ class Plugins:
         for impl in caller.get_hookimpls():
             try:
                 items = impl.function(*(kwargs[name] for name in impl.argnames))
+            except ConfigurationError:
+                raise  # a setting the plug-in was given is wrong: say so, not that it failed
             except Exception as err:
                 raise PluginError(impl.plugin_name, hook, f"raised {type(err).__name__}") from err
             if items is None:

@@ -22,7 +22,8 @@ class AuditEntry:
         ``resolve_all`` or ``train``.
     :param contact_id: the surviving, divided or renamed contact.
     :param other_ids: the ids merged into it, the ids it became, or its new id.
-    :param rules: the rules whose links caused a merge; the decision for a split.
+    :param rules: the rules whose links caused a merge (empty after
+        ``resolve_all``, which does not trace them), the rules trained for ``train``.
     :param cause: the touchpoint whose arrival caused it, or the decision
         (``confirm``, ``reject``, ``split``, ``resolve_all``).
     :param touchpoint_ids: the touchpoints a decision named.

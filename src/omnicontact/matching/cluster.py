@@ -400,8 +400,20 @@ def resolve_component(
             near = touching.get(id(unit), ())
             if len(near) == 1 and not _clash(marks_of[id(unit)], marks_of[id(near[0])]):
                 own[id(near[0])].append(unit)
-            else:
-                groups.append([unit])
+                continue
+            groups.append([unit])
+            if explain:
+                for holder in near:
+                    shared = min(holder.weak & unit.weak, key=lambda w: (w.kind, w.value))
+                    oldest = min(holder.positions, key=lambda p: info[p].key)
+                    reason = (
+                        "a weak identifier seen with several people"
+                        if len(near) > 1
+                        else "a never-link decision separates them"
+                    )
+                    vetoes.append(
+                        Veto(oldest, shared, "shared_weak_identifier", "shared_device", reason)
+                    )
         groups.extend(own.values())
     if explain:  # identified touchpoints that carry a weak identifier of a region they took in
         for members_ in groups:

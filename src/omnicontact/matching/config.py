@@ -114,7 +114,8 @@ class MatchingConfig:
         vetoed; *priority* decides which link wins, so what is dropped is the
         later, lower-priority identifier.
     :param priority: identifier kinds in the order their links are considered
-        (then the earliest touchpoint first).
+        (then the earliest touchpoint first); a qualified kind (``social:facebook``)
+        ranks as its base (``social``).
     :param shared_threshold: an identifier seen with more than this many
         distinct values of one strong kind (a role mailbox used with 10,000
         phone numbers, a kiosk device) is *frozen as shared* and stops linking.
@@ -177,7 +178,10 @@ class MatchingConfig:
 
     def rank(self, kind: str) -> tuple[int, str]:
         """Return the sort key of a kind's links (lower goes first)."""
-        try:
-            return (self.priority.index(kind), kind)
-        except ValueError:
-            return (len(self.priority), kind)
+        priority = self.priority
+        if kind in priority:
+            return (priority.index(kind), kind)
+        base = kind.split(":", 1)[0]  # social:facebook ranks as social
+        if base in priority:
+            return (priority.index(base), kind)
+        return (len(priority), kind)

@@ -15,6 +15,7 @@ that is what keeps resolution independent of arrival order.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Mapping, Set
 from typing import Protocol, runtime_checkable
@@ -76,6 +77,10 @@ PLACEHOLDER_EMAILS = frozenset(
     }
 )
 """E-mail addresses that are placeholders."""
+
+_PLACEHOLDER_HASHES = frozenset(
+    hashlib.sha256(address.encode("utf-8")).hexdigest() for address in PLACEHOLDER_EMAILS
+)
 
 NO_REPLY_LOCALS = frozenset(
     {"noreply", "no-reply", "no_reply", "donotreply", "do-not-reply", "mailer-daemon", "bounce"}
@@ -213,6 +218,8 @@ class PlaceholderGuard:
         if self.builtin:
             if folded in PLACEHOLDER_VALUES:
                 return "placeholder value"
+            if kind == "email_sha256" and folded in _PLACEHOLDER_HASHES:
+                return "hash of a placeholder e-mail address"
             if kind == "email":
                 if folded in PLACEHOLDER_EMAILS:
                     return "placeholder e-mail address"

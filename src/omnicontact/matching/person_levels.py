@@ -258,9 +258,9 @@ def comparison_levels(a: PreparedPerson, b: PreparedPerson) -> tuple[int, ...]:
     if postal == 1 and city in (1, 2):
         city = 4
     # Relatives under one roof: the family name and address agree, and the given
-    # names differ (no more alike than Marie and Mario) or one is unknown (a
-    # surname and an address cannot tell which member of the household it is).
-    # The address then adds nothing.
+    # names differ (Jaro-Winkler below 0.92, or only phonetically alike) or one
+    # is unknown (a surname and an address cannot tell which member of the
+    # household it is). The address then adds nothing.
     if given in (0, 4, 5, 6) and family in (1, 3, 5):
         street = 4 if street in (1, 2) else street
         postal = 4 if postal in (1, 2) else postal

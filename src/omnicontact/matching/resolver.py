@@ -122,6 +122,7 @@ class Resolver:
         self._issued: dict[str, str] = {}
         self._fresh: set[Identifier] = set()  # identifiers first seen on the touchpoint being added
         self._dirty: set[int] | None = None  # components left to recompute, during a batch
+        self._batch_start: int | None = None  # first position of the batch being resolved
 
     # ------------------------------------------------------------------ identifiers
 
@@ -269,13 +270,17 @@ class Resolver:
         batch's net changes. Reading contacts in between is not allowed.
         """
         self._dirty = set()
+        self._batch_start = len(self._inputs)
 
     def end_batch(self) -> Change:
         """Recompute the components the batch left dirty; return the batch's net changes."""
         dirty, self._dirty = self._dirty, None
         change = NO_CHANGE
-        for root in {self._find(r) for r in dirty or ()}:
-            change = _combine(change, self._recompute(root))
+        try:
+            for root in {self._find(r) for r in dirty or ()}:
+                change = _combine(change, self._recompute(root))
+        finally:
+            self._batch_start = None
         return change
 
     def _register(
@@ -525,12 +530,14 @@ class Resolver:
         if (key, position) < group.anchor:
             old = group.contact_id
             assert old is not None
+            born_in_batch = self._batch_start is not None and group.anchor[1] >= self._batch_start
             group.anchor = (key, position)
             group.contact_id = new = _cid(key)
             del self._by_id[old]
             self._by_id[new] = group
             self._issued[new] = key[1]
-            return Change(renamed=((old, new),))
+            # A contact born in this batch was never reported: its new id is no news.
+            return NO_CHANGE if born_in_batch else Change(renamed=((old, new),))
         return NO_CHANGE
 
     def _alone(
@@ -701,7 +708,11 @@ class Resolver:
                             del self._unit_of[w]
             if group.contact_id is not None:
                 self._by_id.pop(group.contact_id, None)
-        before = {p: self._contact_of_unit(self._pos_unit[p]) for p in positions}
+        # In a batch, what came with it had no contact before it.
+        start = len(self._inputs) if self._batch_start is None else self._batch_start
+        before = {
+            p: None if p >= start else self._contact_of_unit(self._pos_unit[p]) for p in positions
+        }
         output = self.compute(positions)
         self._install(output.groups)
         return self._diff(positions, before)
