@@ -64,3 +64,42 @@ class TestDocs:
         """Each python block of docs/quickstart.md runs on its own, without installed plug-ins."""
         monkeypatch.setenv("OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD", "1")
         exec(compile(code, "docs/quickstart.md", "exec"), {"__name__": "__docs__"})
+
+
+EXAMPLE_RE = re.compile(
+    r"^```python\n(.*?)^```\n(?:\n*```text\n(.*?)^```)?", re.DOTALL | re.MULTILINE
+)
+EXAMPLE_PAGES = ("matching.md", "plugins.md", "concepts.md", "quickstart.md")
+
+
+def examples() -> list[tuple[str, int, str, str | None]]:
+    """Return ``(page, number, code, expected output or None)`` for every python block."""
+    out = []
+    for page in EXAMPLE_PAGES:
+        text = (DOCS / page).read_text(encoding="utf-8")
+        for number, match in enumerate(EXAMPLE_RE.finditer(text)):
+            out.append((page, number, match.group(1), match.group(2)))
+    return out
+
+
+class TestExamples:
+    @pytest.mark.parametrize(
+        ("page", "number", "code", "expected"),
+        examples(),
+        ids=[f"{page}-{number}" for page, number, _, _ in examples()],
+    )
+    def test_example_runs_and_prints_what_the_page_shows(
+        self,
+        page: str,
+        number: int,
+        code: str,
+        expected: str | None,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """Each python block runs on its own and prints the text block shown below it."""
+        monkeypatch.setenv("OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD", "1")
+        exec(compile(code, f"docs/{page}", "exec"), {"__name__": "__docs__"})
+        printed = capsys.readouterr().out
+        if expected is not None:  # a block without output shown must still run without error
+            assert printed.strip() == expected.strip(), f"docs/{page} block {number}"
