@@ -37,6 +37,8 @@ class TestCli:
         assert "register_identifier_kinds" in text
         assert "phone (strong)" in text
         assert "cookie_id (weak)" in text
+        assert "matching rules: shared_identifier, person" in text
+        assert "merge guards: placeholders, cardinality, cluster_size" in text
 
     def test_plugins_json(self) -> None:
         """`plugins --json` gives versions and kinds per plug-in."""

@@ -277,6 +277,10 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
             f"{name}{':<qualifier>' if kind.qualified else ''} ({kind.strength.value})"
         )
         descriptions[name] = kind.description
+    contributed: dict[str, dict[str, list[str]]] = {}
+    for hook, label in (("register_matching_rules", "rules"), ("register_merge_guards", "guards")):
+        for plugin, item in hub.plugins.collect(hook, config=hub.matching):
+            contributed.setdefault(plugin, {}).setdefault(label, []).append(item.name)
     rows: list[dict[str, Any]] = []
     for info in hub.plugins.info():
         rows.append(
@@ -287,6 +291,8 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
                 "version": info.version,
                 "hooks": list(info.hooks),
                 "identifier_kinds": kinds_by_plugin.get(info.name, []),
+                "matching_rules": contributed.get(info.name, {}).get("rules", []),
+                "merge_guards": contributed.get(info.name, {}).get("guards", []),
             }
         )
     if args.json:
@@ -298,6 +304,10 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
         for kind in row["identifier_kinds"]:
             name = kind.split(":")[0].split(" ")[0]
             out.write(f"  identifier kind {kind}: {descriptions[name]}\n")
+        if row["matching_rules"]:
+            out.write(f"  matching rules: {', '.join(row['matching_rules'])}\n")
+        if row["merge_guards"]:
+            out.write(f"  merge guards: {', '.join(row['merge_guards'])}\n")
     return 0
 
 
