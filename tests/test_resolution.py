@@ -326,19 +326,25 @@ class TestBatches:
         assert hub.contact_of("b").touchpoint_ids == ("a", "b")
 
 
+def merge_listener() -> tuple[object, list[str]]:
+    """Return a plug-in recording the surviving id of every contact_merged, and its list."""
+    calls: list[str] = []
+
+    class Listener:
+        @oc.hookimpl
+        def contact_merged(self, contact_id: str) -> None:
+            calls.append(contact_id)
+
+    return Listener(), calls
+
+
 class TestBatchNews:
     """A batch reports changes to contacts that existed before it, nothing else."""
 
     def test_a_fresh_hub_batch_reports_no_merge(self) -> None:
         """Contacts born in a batch were never announced: merging them is no news."""
-        calls: list[str] = []
-
-        class Listener:
-            @oc.hookimpl
-            def contact_merged(self, contact_id: str) -> None:
-                calls.append(contact_id)
-
-        hub = make_hub(default_region="FR", plugins=[Listener()])
+        listener, calls = merge_listener()
+        hub = make_hub(default_region="FR", plugins=[listener])
         hub.add_many(
             [
                 tp("a", 0, ("email", "ann@example.com")),
@@ -351,14 +357,8 @@ class TestBatchNews:
 
     def test_a_stopped_batch_still_notifies_what_it_did(self) -> None:
         """on_error='raise': the merge done before the bad record is notified and audited."""
-        calls: list[str] = []
-
-        class Listener:
-            @oc.hookimpl
-            def contact_merged(self, contact_id: str) -> None:
-                calls.append(contact_id)
-
-        hub = make_hub(default_region="FR", plugins=[Listener()])
+        listener, calls = merge_listener()
+        hub = make_hub(default_region="FR", plugins=[listener])
         hub.add(tp("a", 0, ("email", "ann@example.com")))
         hub.add(tp("b", 5, ("phone", "+33612345678")))
         with pytest.raises(oc.InvalidIdentifierError):
