@@ -445,6 +445,8 @@ class TestDecisions:
         merge = hub.audit()[0]
         assert merge.rules == ("shared_identifier",)
         assert merge.cause == "bad"
+        assert merge.evidence == ("shared_identifier: email", "shared_identifier: phone")
+        assert "ann@" not in repr(merge.as_dict())
         vetoes = hub.explain(hub.contact_of("bob-1")).vetoes
         assert any(v.guard == "never_link" for v in vetoes)
 

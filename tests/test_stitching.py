@@ -380,7 +380,7 @@ class TestEngineChanges:
         key = (T0 + timedelta(days=2), "c")
         merged = engine.add(2, key, _ids(("phone", "p"), ("device_id", "d")), None)
         assert merged.merged == ((a, (b,)),)
-        assert merged.rules == ("shared_weak_identifier",)
+        assert merged.rules == ("shared_identifier", "shared_weak_identifier")  # c bridges both
         key = (T0 + timedelta(days=3), "x")
         split = engine.add(3, key, _ids(("email", "x"), ("device_id", "d")), None)
         assert split.split == ((a, tuple(sorted([a, b]))),)

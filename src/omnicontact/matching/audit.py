@@ -24,6 +24,8 @@ class AuditEntry:
     :param other_ids: the ids merged into it, the ids it became, or its new id.
     :param rules: the rules whose links caused a merge (empty after
         ``resolve_all``, which does not trace them), the rules trained for ``train``.
+    :param evidence: for a merge, what the joining links were, without values
+        (``shared_identifier: email``, ``person: weight +15.4``).
     :param cause: the touchpoint whose arrival caused it, or the decision
         (``confirm``, ``reject``, ``split``, ``resolve_all``).
     :param touchpoint_ids: the touchpoints a decision named.
@@ -36,6 +38,7 @@ class AuditEntry:
     rules: tuple[str, ...] = ()
     cause: str | None = None
     touchpoint_ids: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         """Return the entry in JSON form."""
@@ -47,4 +50,5 @@ class AuditEntry:
             "rules": list(self.rules),
             "cause": self.cause,
             "touchpoint_ids": list(self.touchpoint_ids),
+            "evidence": list(self.evidence),
         }

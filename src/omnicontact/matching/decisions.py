@@ -77,7 +77,11 @@ class Decisions:
     def _log(self, change: Change, cause: str | None) -> None:
         at = self._now()
         for contact_id, others in change.merged:
-            self._audit.append(AuditEntry(at, "merge", contact_id, others, change.rules, cause))
+            self._audit.append(
+                AuditEntry(
+                    at, "merge", contact_id, others, change.rules, cause, evidence=change.evidence
+                )
+            )
         for contact_id, into in change.split:
             self._audit.append(AuditEntry(at, "split", contact_id, into, (), cause))
         for old, new in change.renamed:

@@ -29,6 +29,7 @@ from omnicontact.matching.cluster import (
     Group,
     Input,
     Key,
+    Link,
     Output,
     Unit,
     contact_id_for,
@@ -50,12 +51,15 @@ class Change:
     :param split: ``(divided id, ids it became)`` for each split.
     :param renamed: ``(old id, new id)`` when an older touchpoint re-anchored a contact.
     :param rules: the rules whose links caused the merges.
+    :param evidence: what those links were, without values: ``shared_identifier:
+        email``, ``person: weight +15.4``, ``confirmed``.
     """
 
     merged: tuple[tuple[str, tuple[str, ...]], ...] = ()
     split: tuple[tuple[str, tuple[str, ...]], ...] = ()
     renamed: tuple[tuple[str, str], ...] = ()
     rules: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return bool(self.merged or self.split or self.renamed)
@@ -765,14 +769,18 @@ class Resolver:
         if not (merged or split or renamed):
             return NO_CHANGE
         rules: tuple[str, ...] = ()
+        evidence: tuple[str, ...] = ()
         if merged and with_rules:
-            rules = self._merge_rules(positions, before)
-        return Change(tuple(merged), tuple(split), tuple(renamed), rules)
+            rules, evidence = self._merge_rules(positions, before)
+        return Change(tuple(merged), tuple(split), tuple(renamed), rules, evidence)
 
     def _merge_rules(
         self, positions: Sequence[int], before: dict[int, str | None]
-    ) -> tuple[str, ...]:
-        """Return the rules of the links that joined formerly separate contacts."""
+    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Return the rules of the links that joined formerly separate contacts, and their evidence.
+
+        The evidence names identifier kinds and weights, never values.
+        """
         output = self.compute(positions, explain=True)
         parent: dict[object, object] = {}
 
@@ -789,16 +797,27 @@ class Resolver:
                 parent[p] = ("contact", old)
                 labelled.add(find(("contact", old)))
         found: set[str] = set()
+        evidence: set[str] = set()
+        # Links that brought a new touchpoint to a former contact: part of the
+        # bridge when that touchpoint then joins another former contact.
+        trail: dict[object, set[tuple[str, str]]] = {}
         for link in output.links:
             ra, rb = find(link.a), find(link.b)
             if ra == rb:
                 continue
+            step = {(link.rule, _describe(link))}
+            steps = trail.pop(ra, set()) | trail.pop(rb, set()) | step
             if ra in labelled and rb in labelled:
-                found.add(link.rule)
+                for rule, described in steps:
+                    found.add(rule)
+                    evidence.add(described)
+                steps = set()
             parent[rb] = ra
             if rb in labelled:
                 labelled.add(ra)
-        return tuple(sorted(found))
+            if steps:
+                trail[ra] = steps
+        return tuple(sorted(found)), tuple(sorted(evidence))
 
     def confirm(self, a: int, b: int) -> Change:
         """Record that the touchpoints at *a* and *b* are the same person; recompute."""
@@ -920,4 +939,19 @@ def _combine(a: Change, b: Change) -> Change:
         return a
     if not a:
         return b
-    return Change(a.merged + b.merged, a.split + b.split, a.renamed + b.renamed, a.rules + b.rules)
+    return Change(
+        a.merged + b.merged,
+        a.split + b.split,
+        a.renamed + b.renamed,
+        a.rules + b.rules,
+        a.evidence + b.evidence,
+    )
+
+
+def _describe(link: Link) -> str:
+    """Say what a link is without any value: its rule, and the kind or weight."""
+    if isinstance(link.b, Identifier):
+        return f"{link.rule}: {link.b.kind}"
+    if link.evidence is not None and link.evidence.weight != float("inf"):
+        return f"{link.rule}: weight {link.evidence.weight:+.1f}"
+    return link.rule
