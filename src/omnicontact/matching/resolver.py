@@ -354,12 +354,18 @@ class Resolver:
         """Run the rules on a record against its candidates, changing nothing.
 
         Every call into plug-in code happens here, before any state changes,
-        so a rule that raises leaves the resolver as it was.
+        so a rule that raises leaves the resolver as it was. Two records that
+        share a strong identifier (placeholders aside) are not compared: the
+        ``shared_identifier`` rule links them, under the same guards, and
+        comparing them again would only cost time (and, on a role mailbox,
+        count the shared address as evidence of one person).
 
         :raises PluginError: naming the rule that raised.
         """
         out = []
         limit = self.config.max_block
+        inputs = self._inputs
+        mine_ids = frozenset(i for i in record.identifiers if self._is_strong(i.kind))
         for i, rule in enumerate(self.rules):
             step = "prepare"
             try:
@@ -381,9 +387,12 @@ class Resolver:
                     if len(members) >= limit:
                         continue  # saturates when committed: compares nothing
                     for other in members:
-                        if other not in seen:
-                            seen.add(other)
-                            found.append((other, self._compare(rule, prepared, mine[other])))
+                        if other in seen:
+                            continue
+                        seen.add(other)
+                        if mine_ids and not mine_ids.isdisjoint(inputs[other][1]):
+                            continue  # they share a strong identifier: that rule links them
+                        found.append((other, self._compare(rule, prepared, mine[other])))
             except Exception as err:
                 raise PluginError(
                     f"rule {rule.name}", step, f"raised {type(err).__name__}"
