@@ -134,17 +134,25 @@ def _placeholder_phone(value: str) -> bool:
     return len(national) >= 7 and (national in _ASCENDING or national in _DESCENDING)
 
 
-@attrs.frozen
 class ClusterView:
     """What a guard sees of one side of a proposed link.
 
     Only identifiers, so that a veto cannot depend on how many times a person
-    was seen (which would make it depend on arrival order).
+    was seen (which would make it depend on arrival order). Read-only by
+    contract: a guard must not change what it is shown. (A plain slotted
+    class: one is built for every link the engine considers.)
 
     :param identifiers: the strong identifiers it holds, by kind.
     """
 
-    identifiers: Mapping[str, Set[Identifier]]
+    __slots__ = ("identifiers",)
+
+    def __init__(self, identifiers: Mapping[str, Set[Identifier]]) -> None:
+        self.identifiers = identifiers
+
+    def __repr__(self) -> str:
+        counts = {kind: len(values) for kind, values in self.identifiers.items()}
+        return f"ClusterView({counts})"
 
     def count(self, kind: str) -> int:
         """Return how many identifiers of *kind* it holds."""
