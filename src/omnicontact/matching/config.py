@@ -149,7 +149,7 @@ class MatchingConfig:
     priority: tuple[str, ...] = attrs.field(default=DEFAULT_PRIORITY, converter=tuple)
     shared_threshold: int = attrs.field(default=5, validator=_check_positive)
     max_identifiers: int = attrs.field(default=200, validator=_check_positive)
-    max_block: int = attrs.field(default=500, validator=_check_positive)
+    max_block: int = attrs.field(default=100, validator=_check_positive)
     blocked_values: FrozenMap = attrs.field(default=None, converter=_values_map)
     blocked_patterns: FrozenMap = attrs.field(
         default=None, converter=_values_map, validator=_check_patterns
