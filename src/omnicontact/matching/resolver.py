@@ -865,12 +865,6 @@ class Resolver:
         self._prepared_by = ()  # the next rebuild prepares the records for the new rules
         return tuple(trained)
 
-    def decisions(self) -> tuple[list[tuple[int, int]], dict[int, dict[int, int]]]:
-        """Return the confirmed pairs and never-link marks on record."""
-        return list(self._confirmed), {p: dict(m) for p, m in self._marks.items()}
-
-    # ------------------------------------------------------------------ reading
-
     def contact_id_of(self, position: int) -> str:
         """Return the id of the contact holding the touchpoint at *position*."""
         unit = self._pos_unit[position]
@@ -906,10 +900,6 @@ class Resolver:
         """Return the positions of the candidate component holding *position*."""
         return list(self._members[self._root_of(position)])
 
-    def links_of(self, position: int) -> list[tuple[int, Evidence]]:
-        """Return the probabilistic links found for a touchpoint."""
-        return list(self._links.get(position, ()))
-
     def reviews(self) -> Iterator[tuple[int, int, Evidence]]:
         """Iterate the doubtful pairs found so far (some may be settled since)."""
         for (a, b), ev in sorted(self._reviews.items()):
@@ -926,10 +916,6 @@ class Resolver:
     def contact_ids(self) -> Iterator[str]:
         """Iterate the ids of the current contacts."""
         return iter(list(self._by_id))
-
-    def frozen_identifiers(self) -> frozenset[Identifier]:
-        """Return the identifiers frozen as shared."""
-        return frozenset(self._frozen)
 
     def __len__(self) -> int:
         return len(self._by_id)
