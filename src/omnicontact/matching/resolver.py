@@ -18,13 +18,12 @@ depend on arrival order either.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 import attrs
 
 from omnicontact._cache import remember
-from omnicontact.errors import PluginError
 from omnicontact.matching.cluster import (
     Group,
     Input,
@@ -36,6 +35,7 @@ from omnicontact.matching.cluster import (
     resolve_component,
 )
 from omnicontact.matching.config import MatchingConfig
+from omnicontact.matching.evidence import EvidenceIndex
 from omnicontact.matching.guards import ClusterView, MergeGuard
 from omnicontact.matching.rules import Evidence, MatchingRule, Record
 from omnicontact.model import Identifier
@@ -94,7 +94,7 @@ class Resolver:
         self.config = config
         self.guards = tuple(guards)
         self._vetoing = tuple(g for g in guards if getattr(g, "cluster_level", True))
-        self.rules = tuple(r for r in rules if not _native(r))
+        self._rules = tuple(r for r in rules if not _native(r))
         self._cache_size = cache_size
         # Decisions on record survive a rebuild; everything else is derived.
         self._marks: dict[int, dict[int, int]] = {}
@@ -112,14 +112,10 @@ class Resolver:
         self._parent: list[int] = []
         self._members: dict[int, list[int]] = {}
         self._pos_node: list[int] = []
-        self._prepared: list[dict[int, Any]] = [{} for _ in self.rules]
-        self._index: list[dict[Hashable, int | list[int]]] = [{} for _ in self.rules]
-        self._saturated: list[set[Hashable]] = [set() for _ in self.rules]
+        self._evidence = EvidenceIndex(
+            self._rules, max_block=self.config.max_block, is_strong=self._is_strong
+        )
         self._touched: list[int] = []  # positions whose evidence a saturated key took away
-        self._prepared_by = self.rules
-        self._reuse: list[dict[int, Any]] | None = None  # prepared records kept by rebuild()
-        self._links: dict[int, list[tuple[int, Evidence]]] = {}
-        self._reviews: dict[tuple[int, int], Evidence] = {}
         self._pos_unit: list[Unit | None] = []
         self._unit_of: dict[Identifier, Unit] = {}
         self._by_id: dict[str, Group] = {}
@@ -308,10 +304,10 @@ class Resolver:
             self._block_derived(dropped, strong_l, weak_l)
         strong, weak = tuple(strong_l), tuple(weak_l)
         results = []
-        if record is not None and self.rules:
+        if record is not None and self._rules:
             # Not filtered by freezing, which depends on what arrived before: the
             # evidence between two records must be a function of the two records.
-            results = self._evaluate(position, record(strong + weak))
+            results = self._evidence.evaluate(position, record(strong + weak), self._strong_at)
         # Nothing changed so far; from here on nothing calls plug-in code.
         newly = self._count(strong, weak)
         frozen = self._frozen
@@ -319,7 +315,7 @@ class Resolver:
         linked: list[int] = []
         person = False
         if results:
-            linked, person, touched = self._commit(position, results)
+            linked, person, touched = self._evidence.commit(position, results)
             if touched:
                 self._touched.extend(touched)
         self._inputs.append((key, strong, weak, person))
@@ -347,139 +343,6 @@ class Resolver:
             members.append(position)
         self._pos_unit.append(None)
         return strong, weak, person, newly, linked
-
-    def _evaluate(
-        self, position: int, record: Record
-    ) -> list[tuple[int, Any, list[Hashable], list[tuple[int, Evidence | None]]]]:
-        """Run the rules on a record against its candidates, changing nothing.
-
-        Every call into plug-in code happens here, before any state changes,
-        so a rule that raises leaves the resolver as it was. Two records that
-        share a strong identifier (placeholders aside) are not compared: the
-        ``shared_identifier`` rule links them, under the same guards, and
-        comparing them again would only cost time (and, on a role mailbox,
-        count the shared address as evidence of one person).
-
-        :raises PluginError: naming the rule that raised.
-        """
-        out = []
-        limit = self.config.max_block
-        inputs = self._inputs
-        mine_ids = frozenset(i for i in record.identifiers if self._is_strong(i.kind))
-        for i, rule in enumerate(self.rules):
-            step = "prepare"
-            try:
-                reuse = self._reuse
-                prepared = reuse[i].get(position) if reuse is not None else rule.prepare(record)
-                if prepared is None:
-                    continue
-                step = "blocking_keys"
-                keys = list(rule.blocking_keys(prepared))
-                step = "compare"
-                index, saturated, mine = self._index[i], self._saturated[i], self._prepared[i]
-                found: list[tuple[int, Evidence | None]] = []
-                seen: set[int] = set()
-                for block in keys:
-                    bucket = None if block in saturated else index.get(block)
-                    if bucket is None:
-                        continue
-                    members = [bucket] if isinstance(bucket, int) else bucket
-                    if len(members) >= limit:
-                        continue  # saturates when committed: compares nothing
-                    for other in members:
-                        if other in seen:
-                            continue
-                        seen.add(other)
-                        if mine_ids and not mine_ids.isdisjoint(inputs[other][1]):
-                            continue  # they share a strong identifier: that rule links them
-                        found.append((other, self._compare(rule, prepared, mine[other])))
-            except Exception as err:
-                raise PluginError(
-                    f"rule {rule.name}", step, f"raised {type(err).__name__}"
-                ) from err
-            out.append((i, prepared, keys, found))
-        return out
-
-    @staticmethod
-    def _compare(rule: MatchingRule, a: Any, b: Any) -> Evidence | None:
-        if rule.deterministic:
-            return Evidence(rule.name, float("inf"), "link")
-        return rule.compare(a, b)
-
-    def _commit(
-        self,
-        position: int,
-        results: list[tuple[int, Any, list[Hashable], list[tuple[int, Evidence | None]]]],
-    ) -> tuple[list[int], bool, list[int]]:
-        """Index a record and keep its evidence.
-
-        :returns: the positions it links to, whether any rule can compare it,
-            and the positions whose evidence was forgotten because a blocking
-            key saturated (their components must be recomputed).
-        """
-        linked: list[int] = []
-        touched: list[int] = []
-        limit = self.config.max_block
-        for i, prepared, keys, found in results:
-            self._prepared[i][position] = prepared
-            index, saturated = self._index[i], self._saturated[i]
-            for block in keys:
-                if block in saturated:
-                    continue
-                bucket = index.get(block)
-                if bucket is None:
-                    index[block] = position  # most keys stay single: no list for them
-                    continue
-                if isinstance(bucket, int):
-                    bucket = index[block] = [bucket]
-                if len(bucket) >= limit:
-                    touched.extend(self._saturate(i, block, bucket))
-                    continue
-                bucket.append(position)
-            for other, evidence in found:
-                self._record(position, other, evidence, linked)
-        return linked, bool(results), touched
-
-    def _saturate(self, i: int, block: Hashable, bucket: list[int]) -> list[int]:
-        """Drop a blocking key shared by too many records, and the evidence found only through it.
-
-        The result is as if the key never existed, whatever the arrival
-        order: a pair keeps its evidence only if it shares another key.
-        """
-        rule = self.rules[i]
-        saturated = self._saturated[i]
-        saturated.add(block)
-        del self._index[i][block]
-        members = set(bucket)
-        prepared = self._prepared[i]
-
-        def keys(p: int) -> set[Hashable]:
-            return set(rule.blocking_keys(prepared[p])) - saturated
-
-        touched: list[int] = []
-        for a in sorted(members):
-            kept = []
-            for b, evidence in self._links.get(a, ()):
-                if b in members and evidence.rule == rule.name and not keys(a) & keys(b):
-                    touched.append(a)
-                    continue
-                kept.append((b, evidence))
-            if a in self._links:
-                self._links[a] = kept
-        for pair in [p for p in self._reviews if p[0] in members and p[1] in members]:
-            if self._reviews[pair].rule == rule.name and not keys(pair[0]) & keys(pair[1]):
-                del self._reviews[pair]
-        return touched
-
-    def _record(self, a: int, b: int, evidence: Evidence | None, linked: list[int]) -> None:
-        if evidence is None or evidence.decision == "none":
-            return
-        if evidence.decision == "link":
-            self._links.setdefault(a, []).append((b, evidence))
-            self._links.setdefault(b, []).append((a, evidence))
-            linked.append(b)
-        else:
-            self._reviews[(min(a, b), max(a, b))] = evidence
 
     def _fast(
         self,
@@ -635,11 +498,7 @@ class Resolver:
     def compute(self, positions: Sequence[int], *, explain: bool = False) -> Output:
         """Run the definition on a set of positions (a candidate component)."""
         members = set(positions)
-        evidence = []
-        for p in positions:
-            for q, ev in self._links.get(p, ()):
-                if p < q and q in members:
-                    evidence.append((p, q, ev))
+        evidence = self._evidence.between(positions)
         confirmed = [(a, b) for a, b in self._confirmed if a in members and b in members]
         marks = {p: self._marks[p] for p in positions if p in self._marks}
         return resolve_component(
@@ -685,14 +544,13 @@ class Resolver:
         before = {cid: g.positions() for cid, g in self._by_id.items()}
         # Prepared records are a pure function of the record and the rule: keep them
         # while the rules are the same objects (fit_rules replaces them).
-        kept = self._prepared if self._prepared_by == self.rules else None
+        kept = self._evidence.prepared if self._evidence.rules == self._rules else None
         self._reset()
-        if kept is not None:
-            self._reuse = kept
+        self._evidence.reuse = kept
         for position, key, identifiers, record in items:
             self._register(position, key, identifiers, record)
         self._touched.clear()
-        self._reuse = None
+        self._evidence.reuse = None
         for a, b in self._confirmed:
             self._union(self._root_of(a), self._root_of(b))
         roots = list(self._members)
@@ -833,7 +691,7 @@ class Resolver:
         self._confirmed.append((min(a, b), max(a, b)))
         self._confirmed_of.setdefault(a, []).append(b)
         self._confirmed_of.setdefault(b, []).append(a)
-        self._reviews.pop((min(a, b), max(a, b)), None)
+        self._evidence.drop_review(a, b)
         root = self._union(self._root_of(a), self._root_of(b))
         return self._recompute(root)
 
@@ -852,18 +710,20 @@ class Resolver:
         return change
 
     def fit_rules(self, **options: Any) -> tuple[str, ...]:
-        """Replace each rule that has a ``fit`` method by its copy fitted on the records seen."""
-        trained = []
-        rules = list(self.rules)
-        for i, rule in enumerate(rules):
-            fit = getattr(rule, "fit", None)
-            if fit is None:
-                continue
-            rules[i] = fit(list(self._prepared[i].values()), **options)
-            trained.append(rule.name)
-        self.rules = tuple(rules)
-        self._prepared_by = ()  # the next rebuild prepares the records for the new rules
-        return tuple(trained)
+        """Replace each rule that has a ``fit`` method by its copy fitted on the records seen.
+
+        The next :meth:`rebuild` prepares the records again, for the new rules.
+        """
+        self._rules, trained = self._evidence.fit(**options)
+        return trained
+
+    @property
+    def rules(self) -> tuple[MatchingRule, ...]:
+        """The matching rules the engine asks (not the native ``shared_identifier``)."""
+        return self._rules
+
+    def _strong_at(self, position: int) -> tuple[Identifier, ...]:
+        return self._inputs[position][1]
 
     def contact_id_of(self, position: int) -> str:
         """Return the id of the contact holding the touchpoint at *position*."""
@@ -902,12 +762,11 @@ class Resolver:
 
     def reviews(self) -> Iterator[tuple[int, int, Evidence]]:
         """Iterate the doubtful pairs found so far (some may be settled since)."""
-        for (a, b), ev in sorted(self._reviews.items()):
-            yield a, b, ev
+        return self._evidence.pending()
 
     def drop_review(self, a: int, b: int) -> None:
         """Forget a doubtful pair (it was decided)."""
-        self._reviews.pop((min(a, b), max(a, b)), None)
+        self._evidence.drop_review(a, b)
 
     def anchor_of(self, contact_id: str) -> str | None:
         """Return the touchpoint id an issued (current or former) contact id came from."""
