@@ -26,6 +26,7 @@ from omnicontact.hub import Hub, HubStats, Receipt
 from omnicontact.ingest import IngestReport, Rejection
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.matching.builtin import SharedIdentifierRule
+from omnicontact.matching.changes import Change
 from omnicontact.matching.config import MatchingConfig, SurvivorshipPolicy
 from omnicontact.matching.decisions import ReviewItem
 from omnicontact.matching.explain import Explanation
@@ -37,7 +38,6 @@ from omnicontact.matching.guards import (
     SizeGuard,
 )
 from omnicontact.matching.person import PersonRule
-from omnicontact.matching.resolver import Change
 from omnicontact.matching.rules import Evidence, EvidencePart, MatchingRule, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength

@@ -27,11 +27,12 @@ from omnicontact.errors import (
 )
 from omnicontact.ingest import IngestReport, Rejection
 from omnicontact.matching.audit import AuditEntry
+from omnicontact.matching.changes import Change
 from omnicontact.matching.cluster import Group
 from omnicontact.matching.config import MatchingConfig
 from omnicontact.matching.decisions import Decisions, record_of
 from omnicontact.matching.guards import MergeGuard
-from omnicontact.matching.resolver import Change, Resolver
+from omnicontact.matching.resolver import Resolver
 from omnicontact.matching.rules import MatchingRule
 from omnicontact.matching.survivorship import survive
 from omnicontact.model import Contact, Identifier, Touchpoint

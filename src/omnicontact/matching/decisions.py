@@ -26,8 +26,9 @@ from omnicontact.matching.rules import Evidence, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
 
 if TYPE_CHECKING:
+    from omnicontact.matching.changes import Change
     from omnicontact.matching.cluster import Group
-    from omnicontact.matching.resolver import Change, Resolver
+    from omnicontact.matching.resolver import Resolver
     from omnicontact.store.base import Store
 
 __all__ = ["Decisions", "ReviewItem"]
