@@ -912,3 +912,29 @@ class TestFailingPlugins:
         assert linked_identifiers(hub, contact)["phone"] == {"+33612345678"}  # second refused
         reasons = {(v.guard, v.reason) for v in hub.explain(contact).vetoes}
         assert ("fragile", "the guard raised ZeroDivisionError") in reasons
+
+
+class TestProbabilisticSplit:
+    def test_split_undoes_a_person_rule_merge_and_it_stays_undone(self) -> None:
+        """Records joined only by the person rule: split restores both; the rule cannot rejoin."""
+        jean = {
+            "first_name": "Jean",
+            "last_name": "Dupont",
+            "birth_date": "1980-05-03",
+            "postal_code": "75011",
+        }
+        hub = fed(
+            [
+                tp("web", 0, ("email", "jean.dupont@example.fr"), **jean),
+                tp("till", 5, ("phone", "+33612345678"), **jean),
+            ]
+        )
+        merged = hub.contact_of("web")
+        assert set(merged.touchpoint_ids) == {"web", "till"}
+        assert {link.rule for link in hub.explain(merged).links} >= {"person"}
+        web, till = hub.split(merged, [["web"], ["till"]])
+        assert (web.contact_id, till.contact_id) == (contact_id_for("web"), contact_id_for("till"))
+        hub.add(tp("till-2", 9, ("phone", "+33612345678"), **jean))
+        hub.resolve_all()
+        assert hub.contact_of("till-2").contact_id == contact_id_for("till")
+        assert hub.contact_of("web").touchpoint_ids == ("web",)
