@@ -683,6 +683,17 @@ class TestPluginRulesAndGuards:
         with pytest.raises(oc.PluginRegistrationError, match="register_merge_guards"):
             make_hub(plugins=[Bad()])
 
+    def test_a_contribution_that_is_not_a_list_is_a_registration_error(self) -> None:
+        """A guard hook returning a single object, not a list, names the plug-in and hook."""
+
+        class Sloppy:
+            @oc.hookimpl
+            def register_merge_guards(self) -> object:
+                return object()
+
+        with pytest.raises(oc.PluginRegistrationError, match="register_merge_guards"):
+            make_hub(plugins=[Sloppy()])
+
     def test_two_rules_with_one_name_are_refused(self) -> None:
         """A plug-in rule named like a built-in one is refused."""
 

@@ -240,11 +240,7 @@ class Hub(Decisions):
         """Collect matching rules or guards, checking their type and unique names."""
         found: list[Any] = []
         names: set[str] = set()
-        try:
-            items = self.plugins.collect(hook, config=self.matching)
-        except (TypeError, ValueError) as err:
-            raise ConfigurationError(f"{hook}: {err}") from err
-        for plugin, item in items:
+        for plugin, item in self.plugins.collect(hook, config=self.matching):
             if not isinstance(item, protocol) or not isinstance(getattr(item, "name", None), str):
                 raise PluginRegistrationError(
                     plugin, hook, f"returned a {type(item).__name__}, not a {protocol.__name__}"

@@ -341,7 +341,7 @@ class Decisions:
         )
 
 
-def record_of(touchpoint: Touchpoint) -> Callable[[tuple[Identifier, ...]], Record] | None:
+def record_of(touchpoint: Touchpoint) -> Callable[[tuple[Identifier, ...]], Record]:
     """Return how to build a touchpoint's record for matching rules.
 
     Every touchpoint gets one, traits or not: a plug-in rule may work on

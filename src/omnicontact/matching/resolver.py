@@ -367,9 +367,7 @@ class Resolver:
                 return None
             if any(unit_of.get(w) is not unit for w in weak):
                 return None
-        else:
-            return self._slow(position, [])
-        if position in self._marks or position in self._confirmed_of:
+        else:  # nothing links it, so it is alone: handled above
             return None
         unit.positions.append(position)
         self._pos_unit[position] = unit
