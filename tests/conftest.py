@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import datetime, timezone
 
 import pytest
@@ -27,11 +28,33 @@ def fixed_clock() -> datetime:
     return NOW
 
 
+STORES = ("memory", "sqlite")
+"""The stores the hub's behaviour is tested on: the same tests run on each."""
+
+_store = {"kind": "memory"}
+
+
 def make_hub(**options: object) -> oc.Hub:
-    """Return a hub with no entry points and the fixed clock, plus *options*."""
+    """Return a hub with no entry points and the fixed clock, plus *options*.
+
+    Under the ``each_store`` fixture, the hub is on each store in turn (a
+    private SQLite database for ``sqlite``), unless *options* give a store.
+    """
     options.setdefault("load_entry_points", False)
     options.setdefault("clock", fixed_clock)
+    if _store["kind"] == "sqlite" and "store" not in options:
+        return oc.Hub.open(":memory:", **options)
     return oc.Hub(**options)  # type: ignore[arg-type]
+
+
+@pytest.fixture(params=STORES)
+def each_store(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Run the test once per store: ``make_hub`` builds hubs on that store."""
+    _store["kind"] = request.param
+    try:
+        yield request.param
+    finally:
+        _store["kind"] = "memory"
 
 
 @pytest.fixture

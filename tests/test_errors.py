@@ -21,6 +21,8 @@ BASES: dict[str, tuple[type[BaseException], ...]] = {
     "TouchpointNotFoundError": (LookupError,),
     "PluginError": (RuntimeError,),
     "PluginRegistrationError": (errors.PluginError, RuntimeError, TypeError),
+    "StoreError": (RuntimeError,),
+    "SchemaVersionError": (errors.StoreError, RuntimeError),
 }
 WARNINGS = {"OmnicontactWarning": (UserWarning,), "FutureTimestampWarning": (UserWarning,)}
 

@@ -15,6 +15,9 @@ import omnicontact as oc
 from .conftest import NOW, make_hub
 from .strategies import touchpoint_streams
 
+# The hub behaves the same on every store: each test runs on each.
+pytestmark = pytest.mark.usefixtures("each_store")
+
 
 def _tp(tid: str = "tp-1", when: datetime | None = None, **kw: object) -> oc.Touchpoint:
     kw.setdefault("identifiers", [oc.Identifier("email", "Ann@Example.com")])

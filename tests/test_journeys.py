@@ -10,9 +10,14 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 import omnicontact as oc
 
 from .conftest import make_hub
+
+# The hub behaves the same on every store: each test runs on each.
+pytestmark = pytest.mark.usefixtures("each_store")
 
 SAMPLE = Path(__file__).resolve().parents[1] / "examples" / "journeys.jsonl"
 

@@ -15,6 +15,9 @@ from omnicontact.plugins import BUILTIN_PLUGINS, DISABLE_AUTOLOAD_ENV, Plugins
 
 from .conftest import make_hub
 
+# The hub behaves the same on every store: each test runs on each.
+pytestmark = pytest.mark.usefixtures("each_store")
+
 
 def _upper_kind(name: str = "member_no", strength: oc.Strength = oc.Strength.STRONG) -> Any:
     def normalize(value: str, context: oc.NormalizeContext) -> str:

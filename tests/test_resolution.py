@@ -16,6 +16,9 @@ from omnicontact.matching import contact_id_for
 from .conftest import make_hub
 from .strategies import json_values, person_streams
 
+# The hub behaves the same on every store: each test runs on each.
+pytestmark = pytest.mark.usefixtures("each_store")
+
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 Partition = set[frozenset[str]]
 

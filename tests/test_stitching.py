@@ -24,6 +24,9 @@ from omnicontact.matching import Resolver, contact_id_for
 from .conftest import make_hub
 from .strategies import touchpoint_streams
 
+# The hub behaves the same on every store: each test runs on each.
+pytestmark = pytest.mark.usefixtures("each_store")
+
 Partition = set[frozenset[str]]
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 

@@ -18,6 +18,8 @@ from omnicontact.errors import (
     OmnicontactWarning,
     PluginError,
     PluginRegistrationError,
+    SchemaVersionError,
+    StoreError,
     TouchpointNotFoundError,
     UnknownIdentifierKindError,
 )
@@ -41,8 +43,17 @@ from omnicontact.matching.person import PersonRule
 from omnicontact.matching.rules import Evidence, EvidencePart, MatchingRule, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
+from omnicontact.persistence import StoreCheck
+from omnicontact.store import Decision, MemoryStore, SQLiteStore, Store
 
 __all__ = [
+    "Store",
+    "SQLiteStore",
+    "MemoryStore",
+    "Decision",
+    "StoreCheck",
+    "StoreError",
+    "SchemaVersionError",
     "AmbiguousIdentifierError",
     "AuditEntry",
     "CardinalityGuard",

@@ -26,6 +26,8 @@ __all__ = [
     "OmnicontactWarning",
     "PluginError",
     "PluginRegistrationError",
+    "SchemaVersionError",
+    "StoreError",
     "TouchpointNotFoundError",
     "UnknownIdentifierKindError",
 ]
@@ -138,4 +140,20 @@ class FutureTimestampWarning(OmnicontactWarning):
 
     Issued instead of :class:`InvalidTimestampError` when the hub's
     ``future_timestamps`` policy is ``"warn"``.
+    """
+
+
+class StoreError(OmnicontactError, RuntimeError):
+    """The store failed (a disk or I/O error, a locked database past its timeout).
+
+    The write that failed is rolled back as a whole; what was acknowledged
+    before it stays. The message names the operation, never a stored value.
+    """
+
+
+class SchemaVersionError(StoreError):
+    """A database file was written by a newer omnicontact, or is not omnicontact's.
+
+    Opening it is refused before anything is read or written; upgrade
+    omnicontact to open it.
     """

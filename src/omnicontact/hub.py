@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
+import threading
 import warnings
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -26,12 +28,11 @@ from omnicontact.errors import (
     TouchpointNotFoundError,
 )
 from omnicontact.ingest import IngestReport, Rejection
-from omnicontact.matching.audit import AuditEntry
 from omnicontact.matching.changes import Change
-from omnicontact.matching.cluster import Group
 from omnicontact.matching.config import MatchingConfig
 from omnicontact.matching.decisions import Decisions, record_of
 from omnicontact.matching.guards import MergeGuard
+from omnicontact.matching.journal import Journal
 from omnicontact.matching.resolver import Resolver
 from omnicontact.matching.rules import MatchingRule
 from omnicontact.matching.survivorship import survive
@@ -39,9 +40,11 @@ from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import KindRegistry, NormalizeContext, Strength
 from omnicontact.normalize.normalizer import TouchpointNormalizer
 from omnicontact.normalize.traits import normalize_country
+from omnicontact.persistence import Persistence
 from omnicontact.plugins import Plugins
 from omnicontact.store.base import Store
 from omnicontact.store.memory import MemoryStore
+from omnicontact.views import ContactView, ProjectionStore, ResolverView, StoredView
 
 __all__ = ["FuturePolicy", "Hub", "HubStats", "Receipt"]
 
@@ -74,6 +77,14 @@ class HubStats:
     cache_misses: int
 
 
+def _rejection(index: int, record: Any, err: OmnicontactError) -> Rejection:
+    """Return the quarantine entry for a record that could not be added."""
+    if isinstance(err, PluginError):
+        return Rejection(index, record, type(err).__name__, "plugin", str(err))
+    field = getattr(err, "field", "id")
+    return Rejection(index, record, type(err).__name__, field, getattr(err, "rule", str(err)))
+
+
 def _name_of(item: Any) -> str:
     name: str = item.name
     return name
@@ -88,7 +99,7 @@ def _zone(value: str | tzinfo) -> tzinfo:
     return zone
 
 
-class Hub(Decisions):
+class Hub(Persistence, Decisions):
     """One unified view of every contact, fed with touchpoints.
 
     :param default_region: ISO 3166 alpha-2 region for national phone numbers
@@ -108,7 +119,11 @@ class Hub(Decisions):
     :param block_plugins: plug-in names never registered (built-ins included).
     :param clock: returns the current time (tz-aware); for tests and replays.
     :param cache_size: normalized identifiers kept in the cache.
-    :param store: where the log lives; in memory by default.
+    :param store: where the log lives; in memory by default (:meth:`open`
+        gives a hub on an SQLite file).
+    :param batch_size: touchpoints per transaction in :meth:`add_many` and
+        :meth:`ingest`: on a persistent store each is one commit, so memory
+        stays bounded and other writers get their turn.
     :param pause_gc: pause Python's cyclic garbage collector while a batch
         (:meth:`add_many`, :meth:`ingest`) runs, and restore it after. Bulk
         ingestion allocates millions of long-lived objects, which makes the
@@ -141,6 +156,7 @@ class Hub(Decisions):
         store: Store | None = None,
         pause_gc: bool = True,
         matching: MatchingConfig | None = None,
+        batch_size: int = 2000,
     ) -> None:
         if default_region is not None:
             try:
@@ -153,6 +169,8 @@ class Hub(Decisions):
             raise ConfigurationError("max_future: must not be negative")
         if cache_size < 0:
             raise ConfigurationError("cache_size: must not be negative")
+        if batch_size < 1:
+            raise ConfigurationError("batch_size: must be at least 1")
         if store is not None and not isinstance(store, Store):
             raise ConfigurationError("store: does not implement the Store protocol")
         self.plugins = Plugins(
@@ -177,8 +195,10 @@ class Hub(Decisions):
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         self._store: Store = store if store is not None else MemoryStore()
         self._strong: dict[str, bool] = {}
-        self._quarantine: list[Rejection] = []
         self._pause_gc = pause_gc
+        self._batch_size = batch_size
+        self._cache_size = cache_size
+        self._lock = threading.RLock()
         if matching is None:
             matching = MatchingConfig()
         elif not isinstance(matching, MatchingConfig):
@@ -187,15 +207,42 @@ class Hub(Decisions):
         if unknown:
             raise ConfigurationError(f"matching: unknown identifier kind(s) {', '.join(unknown)}")
         self.matching = matching
-        self._audit: list[AuditEntry] = []
-        self._resolver = Resolver(
+        self._guards = self._contributed("register_merge_guards", MergeGuard)
+        self._base_rules = self._rules()
+        self._resolver = self._new_resolver({})
+        self._seen = self._seen_decisions = self._rules_version = 0
+        self._warm = not len(self._store)
+        self._view: ContactView
+        store = self._store
+        if isinstance(store, ProjectionStore):
+            self._view = StoredView(store)
+            if store.projected_through() != len(store):
+                self.rebuild()  # written by a process that did not project: repair
+        else:
+            self._view = ResolverView(lambda: self._resolver, store)
+            self._engine()
+
+    def _new_resolver(self, saved: dict[str, dict[str, Any]]) -> Resolver:
+        """Return an empty resolver, with the trained rules' parameters in *saved*."""
+        rules = []
+        for rule in self._base_rules:
+            params = saved.get(rule.name)
+            from_dict = getattr(type(rule), "from_dict", None)
+            overridden = rule.name in self.matching.rule_overrides
+            if params is not None and from_dict is not None and not overridden:
+                rule = from_dict(params)
+            rules.append(rule)
+        resolver = Resolver(
             is_strong=self._is_strong,
-            config=matching,
-            guards=self._contributed("register_merge_guards", MergeGuard),
-            rules=self._rules(),
-            cache_size=cache_size,
+            config=self.matching,
+            guards=self._guards,
+            rules=rules,
+            cache_size=self._cache_size,
             derive=self._derived,
         )
+        if isinstance(self._store, ProjectionStore):
+            resolver.journal = Journal()  # notes what to write to the projections
+        return resolver
 
     def _derived(self, identifier: Identifier) -> list[Identifier]:
         """Return the identifiers a normalized identifier implies (its hash, for e-mails)."""
@@ -234,7 +281,10 @@ class Hub(Decisions):
 
         The built-in ``shared_identifier`` rule is the engine's own and not listed.
         """
-        return self._resolver.rules
+        with self._lock:
+            if self._warm:
+                return self._resolver.rules
+            return self._new_resolver(self._store.saved_rules()[1]).rules
 
     def _contributed(self, hook: str, protocol: type) -> list[Any]:
         """Collect matching rules or guards, checking their type and unique names."""
@@ -270,10 +320,15 @@ class Hub(Decisions):
             normalized; nothing is stored.
         :raises ConflictError: when its id is in the log with other content.
         :raises PluginError: when a notified plug-in raised; the touchpoint is stored.
+        :raises StoreError: when the store failed; nothing is stored.
         """
-        position, duplicate, change = self._add(touchpoint, self._now())
-        receipt = Receipt(self._store.at(position), self._contact_id_at(position), duplicate)
-        self._notify(change, receipt.touchpoint.id)
+        now = self._now()
+        with self._writing() as resolver:
+            position, duplicate, change = self._add(touchpoint, now)
+            stored = self._store.at(position)
+            receipt = Receipt(stored, resolver.contact_id_of(position), duplicate)
+            self._log(change, stored.id)
+        self._announce(change)
         return receipt
 
     def add_many(
@@ -353,46 +408,52 @@ class Hub(Decisions):
         now = self._now()
         accepted = duplicates = 0
         rejected: list[Rejection] = []
-        changes: list[tuple[Change, str]] = []
         stopped: OmnicontactError | None = None
-        with self._deferred() as net:
-            try:
-                for index, record in enumerate(records):
-                    try:
-                        position, duplicate, change = self._add(build(record), now)
-                    except (InvalidTouchpointError, ConflictError, PluginError) as err:
-                        if stop_on_error:
-                            raise
-                        plugin = isinstance(err, PluginError)
-                        rejection = Rejection(
-                            position=index,
-                            record=record,
-                            error=type(err).__name__,
-                            field="plugin" if plugin else getattr(err, "field", "id"),
-                            reason=str(err) if plugin else getattr(err, "rule", str(err)),
-                        )
-                        rejected.append(rejection)
-                        self._quarantine.append(rejection)
-                        continue
-                    if duplicate:
-                        duplicates += 1
-                    else:
-                        accepted += 1
-                    if change:
-                        changes.append((change, self._store.at(position).id))
-            except (InvalidTouchpointError, ConflictError, PluginError) as err:
-                stopped = err  # on_error="raise": notify what was done, then raise
-        # Notifications once the batch is resolved, so plug-ins read consistent contacts.
         plugin_failure: PluginError | None = None
-        for rejection in rejected:
-            error = self._notify_safely("touchpoint_rejected", rejection=rejection)
-            plugin_failure = plugin_failure or error
-        changes.extend((change, "batch") for change in net)
-        for change, cause in changes:
-            try:
-                self._notify(change, cause)
-            except PluginError as err:
-                plugin_failure = plugin_failure or err
+        numbered = enumerate(records)
+        size = self._batch_size
+        while True:
+            # One transaction per chunk: committed (and on disk) before it is reported.
+            changes: list[tuple[Change, str]] = []
+            chunk_rejected: list[Rejection] = []
+            taken = 0
+            with self._writing():
+                with self._deferred() as net:
+                    try:
+                        for index, record in itertools.islice(numbered, size):
+                            taken += 1
+                            try:
+                                position, duplicate, change = self._add(build(record), now)
+                            except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                                if stop_on_error:
+                                    raise
+                                chunk_rejected.append(_rejection(index, record, err))
+                                continue
+                            if duplicate:
+                                duplicates += 1
+                            else:
+                                accepted += 1
+                            if change:
+                                changes.append((change, self._store.at(position).id))
+                    except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                        stopped = err  # on_error="raise": keep what was done, then raise
+                changes.extend((change, "batch") for change in net)
+                for rejection in chunk_rejected:
+                    self._store.add_rejection(rejection)
+                for change, cause in changes:
+                    self._log(change, cause)
+            # Notifications once the chunk is committed, so plug-ins read consistent contacts.
+            for rejection in chunk_rejected:
+                error = self._notify_safely("touchpoint_rejected", rejection=rejection)
+                plugin_failure = plugin_failure or error
+            for change, _ in changes:
+                try:
+                    self._announce(change)
+                except PluginError as err:
+                    plugin_failure = plugin_failure or err
+            rejected.extend(chunk_rejected)
+            if stopped is not None or taken < size:
+                break
         if stopped is not None:
             raise stopped
         report = IngestReport(accepted, duplicates, tuple(rejected))
@@ -429,6 +490,7 @@ class Hub(Decisions):
         )
         appended = store.append(normalized)
         assert appended == position
+        self._seen = position + 1
         return position, False, change
 
     def _check_future(self, touchpoint: Touchpoint) -> None:
@@ -450,10 +512,10 @@ class Hub(Decisions):
             raise ConfigurationError("clock: must return a timezone-aware datetime")
         return now.astimezone(timezone.utc)
 
-    def _notify(self, change: Change | None, cause: str | None) -> None:
+    def _announce(self, change: Change | None) -> None:
+        """Tell the plug-ins what merged and split (after the change is committed)."""
         if not change:
             return
-        self._log(change, cause)
         failure: PluginError | None = None
         # Call every notification, then keep the first failure (never short-circuit).
         for contact_id, merged_ids in change.merged:
@@ -502,24 +564,24 @@ class Hub(Decisions):
 
     def find(self, ref: Identifier | str, *, region: str | None = None) -> Contact | None:
         """Like :meth:`contact`, but return ``None`` when nothing matches."""
-        if isinstance(ref, str):
-            group = self._resolver.group(ref)
-            if group is not None:
-                return self._build(group)
-            anchor = self._resolver.anchor_of(ref)
-            return None if anchor is None else self.contact_of(anchor)
-        if not isinstance(ref, Identifier):
-            raise TypeError("ref must be an Identifier or a contact id")
-        normalized = self.normalize(ref, region=region)
-        group = self._resolver.group_of_identifier(normalized)
-        if group is not None:
-            return self._build(group)
-        matches = self._contacts_with(normalized)
-        if len(matches) > 1:
-            raise AmbiguousIdentifierError(
-                f"{normalized.kind} identifier is on {len(matches)} contacts; use contacts_with()"
-            )
-        return matches[0] if matches else None
+        with self._lock:
+            view = self._view
+            if isinstance(ref, str):
+                current = view.current_id(ref)
+                return None if current is None else self._contact(current)
+            if not isinstance(ref, Identifier):
+                raise TypeError("ref must be an Identifier or a contact id")
+            normalized = self.normalize(ref, region=region)
+            linking = view.linking(normalized)
+            if linking is not None:
+                return self._contact(linking)
+            matches = view.carrying(normalized)
+            if len(matches) > 1:
+                raise AmbiguousIdentifierError(
+                    f"{normalized.kind} identifier is on {len(matches)} contacts;"
+                    " use contacts_with()"
+                )
+            return self._contact(matches[0]) if matches else None
 
     def contacts_with(
         self, identifier: Identifier, *, region: str | None = None
@@ -529,43 +591,24 @@ class Hub(Decisions):
         Includes contacts where it links nothing (a placeholder, an identifier
         frozen as shared, or one a guard kept apart).
         """
-        return self._contacts_with(self.normalize(identifier, region=region))
-
-    def _contacts_with(self, normalized: Identifier) -> tuple[Contact, ...]:
-        found = []
-        groups = self._resolver.candidate_groups(normalized)
-        if not groups:
-            groups = [g for g in self._all_groups() if self._carries(g, normalized)]
-        for group in groups:
-            if self._carries(group, normalized):
-                found.append(self._build(group))
+        normalized = self.normalize(identifier, region=region)
+        with self._lock:
+            found = [self._contact(c) for c in self._view.carrying(normalized)]
         return tuple(sorted(found, key=lambda c: (c.first_seen, c.timeline[0].id)))
-
-    def _carries(self, group: Group, ident: Identifier) -> bool:
-        store = self._store
-        return any(ident in store.at(p).identifiers for p in group.positions())
-
-    def _all_groups(self) -> list[Group]:
-        groups = []
-        for contact_id in self._resolver.contact_ids():
-            group = self._resolver.group(contact_id)
-            if group is not None:
-                groups.append(group)
-        return groups
 
     def contact_of(self, touchpoint_id: str) -> Contact:
         """Return the contact the touchpoint with this id resolved to.
 
         :raises TouchpointNotFoundError: when no touchpoint has this id.
         """
-        position = self._position(touchpoint_id)
-        group = self._resolver.group(self._resolver.contact_id_of(position))
-        assert group is not None
-        return self._build(group)
+        with self._lock:
+            position = self._position(touchpoint_id)
+            return self._contact(self._view.contact_id_of(position))
 
     def contacts(self) -> Iterator[Contact]:
         """Iterate every contact, oldest (by first touchpoint) first."""
-        built = [self._build(group) for group in self._all_groups()]
+        with self._lock:
+            built = [self._contact(c) for c in self._view.contact_ids()]
         built.sort(key=lambda c: (c.first_seen, c.timeline[0].id))
         return iter(built)
 
@@ -588,46 +631,45 @@ class Hub(Decisions):
 
     def quarantine(self) -> tuple[Rejection, ...]:
         """Return the records rejected by batch ingestion, oldest first."""
-        return tuple(self._quarantine)
+        with self._lock:
+            return self._store.rejections()
 
     def drain_quarantine(self) -> tuple[Rejection, ...]:
         """Return and forget the quarantined records (to fix and ingest again)."""
-        drained, self._quarantine = tuple(self._quarantine), []
-        return drained
+        with self._lock:
+            return self._store.drain_rejections()
 
     def stats(self) -> HubStats:
         """Return counts of touchpoints, contacts, quarantine and cache use."""
-        return HubStats(
-            touchpoints=len(self._store),
-            contacts=len(self._resolver),
-            quarantined=len(self._quarantine),
-            cache_hits=self._normalizer.hits,
-            cache_misses=self._normalizer.misses,
-        )
+        with self._lock:
+            return HubStats(
+                touchpoints=len(self._store),
+                contacts=len(self._view),
+                quarantined=self._store.count_rejections(),
+                cache_hits=self._normalizer.hits,
+                cache_misses=self._normalizer.misses,
+            )
 
     def __repr__(self) -> str:
-        return f"Hub(touchpoints={len(self._store)}, contacts={len(self._resolver)})"
+        with self._lock:
+            return f"Hub(touchpoints={len(self._store)}, contacts={len(self._view)})"
 
     # ------------------------------------------------------------------ building
 
-    def _contact_id_at(self, position: int) -> str:
-        return self._resolver.contact_id_of(position)
-
-    def _build(self, group: Group) -> Contact:
-        store = self._store
-        assert group.contact_id is not None
-        timeline = sorted(
-            (store.at(p) for p in group.positions()), key=lambda tp: (tp.occurred_at, tp.id)
-        )
+    def _contact(self, contact_id: str) -> Contact:
+        """Build the current contact with this id (the view must know it)."""
+        found = self._view.members(contact_id)
+        assert found is not None, "the view names only current contacts"
+        positions, identified = found
+        at = self._store.at
+        timeline = sorted((at(p) for p in positions), key=lambda tp: (tp.occurred_at, tp.id))
         identifiers: set[Identifier] = set()
         for tp in timeline:
             identifiers.update(tp.identifiers)
         blocked = self._resolver.blocked
-        identifiers = {i for i in identifiers if blocked(i) is None}
-        identified = any(u.strong and u.idents for u in group.units)
         return Contact(
-            contact_id=group.contact_id,
-            identifiers=identifiers,
+            contact_id=contact_id,
+            identifiers={i for i in identifiers if blocked(i) is None},
             traits=survive(timeline, self.matching.survivorship),
             timeline=timeline,
             identified=identified,

@@ -7,14 +7,16 @@ of what happened.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from omnicontact.errors import InvalidDecisionError
-from omnicontact.matching.audit import AuditAction, AuditEntry
+from omnicontact.matching.audit import AuditEntry
 from omnicontact.matching.explain import (
     ExplainedLink,
     ExplainedVeto,
@@ -24,10 +26,10 @@ from omnicontact.matching.explain import (
 )
 from omnicontact.matching.rules import Evidence, Record
 from omnicontact.model import Contact, Identifier, Touchpoint
+from omnicontact.store.base import Decision
 
 if TYPE_CHECKING:
     from omnicontact.matching.changes import Change
-    from omnicontact.matching.cluster import Group
     from omnicontact.matching.resolver import Resolver
     from omnicontact.store.base import Store
 
@@ -60,60 +62,70 @@ class ReviewItem:
 class Decisions:
     """Review, confirm, reject, split, explain, audit and re-resolve (a :class:`Hub` mixin)."""
 
-    _resolver: Resolver
     _store: Store
-    _audit: list[AuditEntry]
+    _lock: threading.RLock
 
     if TYPE_CHECKING:  # provided by Hub
 
         def _now(self) -> datetime: ...
         def _position(self, touchpoint_id: str) -> int: ...
-        def _build(self, group: Group) -> Contact: ...
-        def _notify(self, change: Change | None, cause: str | None) -> None: ...
+        def _contact(self, contact_id: str) -> Contact: ...
+        def _announce(self, change: Change | None) -> None: ...
+        def _engine(self) -> Resolver: ...
+        def _writing(self) -> AbstractContextManager[Resolver]: ...
+        def _record(self, decision: Decision) -> None: ...
+        def _project(self) -> None: ...
+        def _items(
+            self, start: int = 0
+        ) -> Iterator[tuple[int, Any, tuple[Identifier, ...], Any]]: ...
         def contact(self, ref: Identifier | str, *, region: str | None = None) -> Contact: ...  # noqa: D102
         def normalize(self, identifier: Identifier, *, region: str | None = None) -> Identifier: ...  # noqa: D102
 
     # ------------------------------------------------------------------ ledger
 
-    def _log(self, change: Change, cause: str | None) -> None:
+    def _log(self, change: Change | None, cause: str | None) -> None:
+        """Write a change to the audit ledger (inside the write that made it)."""
+        if not change:
+            return
         at = self._now()
+        entries = []
         for contact_id, others in change.merged:
-            self._audit.append(
+            entries.append(
                 AuditEntry(
                     at, "merge", contact_id, others, change.rules, cause, evidence=change.evidence
                 )
             )
         for contact_id, into in change.split:
-            self._audit.append(AuditEntry(at, "split", contact_id, into, (), cause))
+            entries.append(AuditEntry(at, "split", contact_id, into, (), cause))
         for old, new in change.renamed:
-            self._audit.append(AuditEntry(at, "rename", old, (new,), (), cause))
+            entries.append(AuditEntry(at, "rename", old, (new,), (), cause))
+        self._store.add_audit(entries)
 
     def _decided(
         self,
-        action: AuditAction,
+        decision: Decision,
         change: Change,
         touchpoints: Sequence[str],
         contact_id: str | None,
     ) -> None:
-        self._audit.append(
-            AuditEntry(
-                self._now(), action, contact_id, (), (), action, touchpoint_ids=tuple(touchpoints)
-            )
+        """Record a decision, its audit entry and the change it made (inside the write)."""
+        self._record(decision)
+        action = decision.action
+        entry = AuditEntry(
+            self._now(), action, contact_id, (), (), action, touchpoint_ids=tuple(touchpoints)
         )
-        self._notify(change, action)
+        self._store.add_audit([entry])
+        self._log(change, action)
 
     def audit(self, contact: Contact | str | None = None) -> tuple[AuditEntry, ...]:
         """Return the audit ledger, oldest first; only the entries naming *contact* if given."""
-        if contact is None:
-            return tuple(self._audit)
-        wanted = contact.contact_id if isinstance(contact, Contact) else contact
-        return tuple(e for e in self._audit if wanted == e.contact_id or wanted in e.other_ids)
+        with self._lock:
+            if contact is None:
+                return self._store.audit_entries()
+            wanted = contact.contact_id if isinstance(contact, Contact) else contact
+            return self._store.audit_entries([wanted])
 
     # ------------------------------------------------------------------ re-resolving
-
-    def _items(self) -> Iterator[tuple[int, Any, tuple[Identifier, ...], Any]]:
-        for position, tp in enumerate(self._store):
-            yield position, (tp.occurred_at, tp.id), tp.identifiers, record_of(tp)
 
     def resolve_all(self) -> Change:
         """Resolve the whole log again from scratch, in one pass, and return what changed.
@@ -122,10 +134,16 @@ class Decisions:
         the arrival order); use it after training the rules, or to check.
         Decisions on record (confirmations, rejections, splits) are kept.
         """
-        change = self._resolver.rebuild(self._items())
-        self._audit.append(AuditEntry(self._now(), "resolve_all", None, cause="resolve_all"))
-        self._notify(change, "resolve_all")
+        with self._writing() as resolver:
+            change = resolver.rebuild(self._items())
+            self._resolved(change)
+        self._announce(change)
         return change
+
+    def _resolved(self, change: Change) -> None:
+        entry = AuditEntry(self._now(), "resolve_all", None, cause="resolve_all")
+        self._store.add_audit([entry])
+        self._log(change, "resolve_all")
 
     def train_matching(self, **options: Any) -> tuple[str, ...]:
         """Estimate the probabilistic rules' parameters from the log, then re-resolve.
@@ -136,11 +154,20 @@ class Decisions:
 
         :returns: the names of the rules trained.
         """
-        trained = self._resolver.fit_rules(**options)
-        self._audit.append(
-            AuditEntry(self._now(), "train", None, rules=trained, cause="train_matching")
-        )
-        self.resolve_all()
+        with self._writing() as resolver:
+            trained = resolver.fit_rules(**options)
+            params = {}
+            for rule in resolver.rules:
+                to_dict = getattr(rule, "to_dict", None)
+                if rule.name in trained and to_dict is not None:
+                    params[rule.name] = to_dict()
+            self._store.save_rules(params)
+            self._rules_version = self._store.saved_rules()[0]
+            entry = AuditEntry(self._now(), "train", None, rules=trained, cause="train_matching")
+            self._store.add_audit([entry])
+            change = resolver.rebuild(self._items())
+            self._resolved(change)
+        self._announce(change)
         return trained
 
     # ------------------------------------------------------------------ review
@@ -148,12 +175,16 @@ class Decisions:
     def review_queue(self) -> tuple[ReviewItem, ...]:
         """Return the doubtful pairs still in two contacts, most likely first."""
         items = []
-        contact_of = self._resolver.contact_id_of
-        for a, b, evidence in self._resolver.reviews():
-            ca, cb = contact_of(a), contact_of(b)
-            if ca == cb:
-                continue
-            items.append(ReviewItem(self._store.at(a).id, self._store.at(b).id, ca, cb, evidence))
+        with self._lock:
+            resolver = self._engine()
+            contact_of = resolver.contact_id_of
+            for a, b, evidence in resolver.reviews():
+                ca, cb = contact_of(a), contact_of(b)
+                if ca == cb:
+                    continue
+                items.append(
+                    ReviewItem(self._store.at(a).id, self._store.at(b).id, ca, cb, evidence)
+                )
         items.sort(key=lambda item: (-item.evidence.weight, item.touchpoint_id))
         return tuple(items)
 
@@ -183,11 +214,15 @@ class Decisions:
         :raises InvalidDecisionError: for a bad pair.
         :raises TouchpointNotFoundError: when a touchpoint id is unknown.
         """
-        pa, pb = self._pair(a, b)
-        change = self._resolver.confirm(pa, pb)
-        ids = (self._store.at(pa).id, self._store.at(pb).id)
-        self._decided("confirm", change, ids, self._resolver.contact_id_of(pa))
-        return self._contact_at(pa)
+        with self._writing() as resolver:
+            pa, pb = self._pair(a, b)
+            change = resolver.confirm(pa, pb)
+            ids = (self._store.at(pa).id, self._store.at(pb).id)
+            decision = Decision("confirm", ((pa,), (pb,)))
+            self._decided(decision, change, ids, resolver.contact_id_of(pa))
+            contact = self._contact_of_position(resolver, pa)
+        self._announce(change)
+        return contact
 
     def reject(self, a: ReviewItem | str, b: str | None = None) -> tuple[Contact, Contact]:
         """Record that two touchpoints are *not* the same person: a never-link.
@@ -197,12 +232,19 @@ class Decisions:
 
         :returns: the two contacts afterwards.
         """
-        pa, pb = self._pair(a, b)
-        self._resolver.drop_review(pa, pb)
-        change = self._resolver.never_link([[pa], [pb]])
-        ids = (self._store.at(pa).id, self._store.at(pb).id)
-        self._decided("reject", change, ids, self._resolver.contact_id_of(pa))
-        return self._contact_at(pa), self._contact_at(pb)
+        with self._writing() as resolver:
+            pa, pb = self._pair(a, b)
+            resolver.drop_review(pa, pb)
+            change = resolver.never_link([[pa], [pb]])
+            ids = (self._store.at(pa).id, self._store.at(pb).id)
+            decision = Decision("reject", ((pa,), (pb,)))
+            self._decided(decision, change, ids, resolver.contact_id_of(pa))
+            contacts = (
+                self._contact_of_position(resolver, pa),
+                self._contact_of_position(resolver, pb),
+            )
+        self._announce(change)
+        return contacts
 
     def split(
         self, contact: Contact | str | Identifier, parts: Sequence[Iterable[str | Identifier]]
@@ -218,22 +260,26 @@ class Decisions:
             part is empty, parts overlap, or a part names something outside
             the contact.
         """
-        current = contact if isinstance(contact, Contact) else self.contact(contact)
-        members = {self._position(t) for t in current.touchpoint_ids}
-        if len(parts) < 2:
-            raise InvalidDecisionError("split: give at least two parts")
-        sides: list[list[int]] = []
-        taken: set[int] = set()
-        for number, part in enumerate(parts, 1):
-            side = self._side(part, members, number)
-            if taken & side:
-                raise InvalidDecisionError(f"split: part {number} overlaps an earlier part")
-            taken |= side
-            sides.append(sorted(side))
-        change = self._resolver.never_link(sides)
-        named = [self._store.at(p).id for side in sides for p in side]
-        self._decided("split", change, named, current.contact_id)
-        return tuple(self._contact_at(side[0]) for side in sides)
+        with self._writing() as resolver:
+            current = contact if isinstance(contact, Contact) else self.contact(contact)
+            members = {self._position(t) for t in current.touchpoint_ids}
+            if len(parts) < 2:
+                raise InvalidDecisionError("split: give at least two parts")
+            sides: list[list[int]] = []
+            taken: set[int] = set()
+            for number, part in enumerate(parts, 1):
+                side = self._side(part, members, number)
+                if taken & side:
+                    raise InvalidDecisionError(f"split: part {number} overlaps an earlier part")
+                taken |= side
+                sides.append(sorted(side))
+            change = resolver.never_link(sides)
+            named = [self._store.at(p).id for side in sides for p in side]
+            decision = Decision("split", tuple(tuple(side) for side in sides))
+            self._decided(decision, change, named, current.contact_id)
+            result = tuple(self._contact_of_position(resolver, side[0]) for side in sides)
+        self._announce(change)
+        return result
 
     def _side(self, part: Iterable[str | Identifier], members: set[int], number: int) -> set[int]:
         if isinstance(part, (str, Identifier)):
@@ -259,17 +305,21 @@ class Decisions:
             raise InvalidDecisionError(f"split: part {number} is empty")
         return side
 
-    def _contact_at(self, position: int) -> Contact:
-        group = self._resolver.group(self._resolver.contact_id_of(position))
-        assert group is not None
-        return self._build(group)
+    def _contact_of_position(self, resolver: Resolver, position: int) -> Contact:
+        """Build the contact of a position as the resolver has it (inside a write)."""
+        self._project()  # the view of a persistent store reads the projections
+        return self._contact(resolver.contact_id_of(position))
 
     # ------------------------------------------------------------------ explain
 
     def explain(self, contact: Contact | str | Identifier) -> Explanation:
         """Return the evidence graph of a contact: what links it, what was refused, and why."""
         current = contact if isinstance(contact, Contact) else self.contact(contact)
-        resolver = self._resolver
+        with self._lock:
+            resolver = self._engine()
+            return self._explain(current, resolver)
+
+    def _explain(self, current: Contact, resolver: Resolver) -> Explanation:
         store = self._store
         members = {self._position(t) for t in current.touchpoint_ids}
         output = resolver.compute(resolver.component_of(next(iter(members))), explain=True)

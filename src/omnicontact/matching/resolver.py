@@ -35,6 +35,7 @@ from omnicontact.matching.cluster import (
 from omnicontact.matching.config import MatchingConfig
 from omnicontact.matching.evidence import EvidenceIndex
 from omnicontact.matching.guards import ClusterView, MergeGuard
+from omnicontact.matching.journal import Journal
 from omnicontact.matching.rules import Evidence, MatchingRule, Record
 from omnicontact.model import Identifier
 
@@ -74,6 +75,8 @@ class Resolver:
         self._confirmed: list[tuple[int, int]] = []
         self._confirmed_of: dict[int, list[int]] = {}
         self._never_links = 0
+        #: Set by the hub when its store keeps projections: notes what changed.
+        self.journal: Journal | None = None
         self._reset()
 
     def _reset(self) -> None:
@@ -359,6 +362,12 @@ class Resolver:
                 unit.idents.setdefault(kind, set()).update(values)
                 for ident in values:
                     unit_of[ident] = unit
+            journal = self.journal
+            if fresh and journal is not None:
+                assert unit.group.contact_id is not None
+                journal.contacts.add(unit.group.contact_id)
+                for values in fresh.values():
+                    journal.identifiers.update(values)
         elif weak:
             unit = unit_of.get(weak[0])
             if unit is None or unit.strong or unit.group is None:
@@ -374,6 +383,9 @@ class Resolver:
         group = unit.group
         assert group is not None
         assert group.anchor is not None
+        journal = self.journal
+        if journal is not None:
+            journal.positions.add(position)
         if (key, position) < group.anchor:
             old = group.contact_id
             assert old is not None
@@ -383,6 +395,12 @@ class Resolver:
             del self._by_id[old]
             self._by_id[new] = group
             self._issued[new] = key[1]
+            if journal is not None:  # every row naming the old id names the new one
+                journal.contacts.update((old, new))
+                journal.positions.update(group.positions())
+                for member in group.units:
+                    journal.identifiers.update(member.strong_identifiers())
+                journal.issued[new] = position
             # A contact born in this batch was never reported: its new id is no news.
             return NO_CHANGE if born_in_batch else Change(renamed=((old, new),))
         return NO_CHANGE
@@ -433,6 +451,12 @@ class Resolver:
         assert group.contact_id is not None
         self._by_id[group.contact_id] = group
         self._issued[group.contact_id] = key[1]
+        journal = self.journal
+        if journal is not None:
+            journal.positions.add(position)
+            journal.identifiers.update(unit.strong_identifiers())
+            journal.contacts.add(group.contact_id)
+            journal.issued[group.contact_id] = position
         return NO_CHANGE
 
     def _may_grow(self, unit: Unit, fresh: dict[str, set[Identifier]]) -> bool:
@@ -517,6 +541,9 @@ class Resolver:
         # while the rules are the same objects (fit_rules replaces them).
         kept = self._evidence.prepared if self._evidence.rules == self._rules else None
         self._reset()
+        if self.journal is not None:
+            self.journal.clear()
+            self.journal.full = True
         self._evidence.reuse = kept
         for position, key, identifiers, record in items:
             self._register(position, key, identifiers, record)
@@ -539,17 +566,22 @@ class Resolver:
             unit = self._pos_unit[p]
             if unit is not None and unit.group is not None:
                 old_groups[id(unit.group)] = unit.group
+        journal = self.journal
         for group in old_groups.values():
             for unit in group.units:
                 for ident in unit.strong_identifiers():
                     if self._unit_of.get(ident) is unit:
                         del self._unit_of[ident]
+                        if journal is not None:
+                            journal.identifiers.add(ident)
                 if not unit.strong:
                     for w in unit.weak:
                         if self._unit_of.get(w) is unit:
                             del self._unit_of[w]
             if group.contact_id is not None:
                 self._by_id.pop(group.contact_id, None)
+                if journal is not None:
+                    journal.contacts.add(group.contact_id)
         # In a batch, what came with it had no contact before it.
         start = len(self._inputs) if self._batch_start is None else self._batch_start
         before = {
@@ -560,13 +592,18 @@ class Resolver:
         return self._diff(positions, before)
 
     def _install(self, groups: Iterable[Group]) -> None:
+        journal = self.journal
         for group in groups:
             for unit in group.units:
                 for p in unit.positions:
                     self._pos_unit[p] = unit
+                if journal is not None:
+                    journal.positions.update(unit.positions)
                 if unit.strong:
                     for ident in unit.strong_identifiers():
                         self._unit_of[ident] = unit
+                    if journal is not None:
+                        journal.identifiers.update(unit.strong_identifiers())
                 else:
                     for w in unit.weak:
                         self._unit_of[w] = unit
@@ -574,6 +611,9 @@ class Resolver:
                 assert group.anchor is not None
                 self._by_id[group.contact_id] = group
                 self._issued[group.contact_id] = group.anchor[0][1]
+                if journal is not None:
+                    journal.contacts.add(group.contact_id)
+                    journal.issued[group.contact_id] = group.anchor[1]
 
     @staticmethod
     def _contact_of_unit(unit: Unit | None) -> str | None:
@@ -669,6 +709,13 @@ class Resolver:
         """Forget a doubtful pair (it was decided)."""
         self._evidence.drop_review(a, b)
 
+    def linked(self) -> Iterator[tuple[Identifier, str]]:
+        """Iterate each linking strong identifier with the id of the contact it links."""
+        for ident, unit in self._unit_of.items():
+            group = unit.group
+            if unit.strong and group is not None and group.contact_id is not None:
+                yield ident, group.contact_id
+
     def anchor_of(self, contact_id: str) -> str | None:
         """Return the touchpoint id an issued (current or former) contact id came from."""
         return self._issued.get(contact_id)
@@ -679,6 +726,11 @@ class Resolver:
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    @property
+    def size(self) -> int:
+        """How many log positions the resolver holds."""
+        return len(self._inputs)
 
 
 def _cid(key: Key) -> str:

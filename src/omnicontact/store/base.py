@@ -1,22 +1,55 @@
-"""The :class:`Store` protocol: the append-only touchpoint log the Hub talks to."""
+"""The :class:`Store` protocol: the append-only log and the records kept beside it.
+
+Only the :class:`~omnicontact.Hub` talks to a store. The log is the truth:
+contacts are derived from it (and from the decisions on record), so anything
+derived can be rebuilt by replaying it.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Literal, Protocol, runtime_checkable
 
+import attrs
+
+from omnicontact.ingest import Rejection
+from omnicontact.matching.audit import AuditEntry
 from omnicontact.model import Touchpoint
 
-__all__ = ["Store"]
+__all__ = ["Decision", "DecisionAction", "Store"]
+
+DecisionAction = Literal["confirm", "reject", "split"]
+"""What a person decided about identity."""
+
+
+@attrs.frozen
+class Decision:
+    """A decision on identity, as the log of decisions keeps it.
+
+    :param action: ``confirm`` (two touchpoints are one person), ``reject``
+        (two are not) or ``split`` (each side is apart from the others).
+    :param sides: log positions: two one-position sides for ``confirm`` and
+        ``reject``, two or more sides for ``split``.
+    """
+
+    action: DecisionAction
+    sides: tuple[tuple[int, ...], ...]
 
 
 @runtime_checkable
 class Store(Protocol):
-    """An append-only log of normalized touchpoints, addressed by id and position.
+    """An append-only log of normalized touchpoints, and the records kept beside it.
 
-    Only the :class:`~omnicontact.Hub` talks to a store. Positions are dense,
-    start at 0 and never change; a touchpoint is never updated in place.
+    Positions are dense, start at 0 and never change; a touchpoint is never
+    updated in place. Besides the log a store keeps the decisions on identity
+    (replayed with it), the audit ledger, the quarantine and the parameters
+    of trained matching rules. Writes happen inside :meth:`transaction`.
     """
+
+    #: Whether what is written survives the process (the Hub replays the log
+    #: of a persistent store, and re-reads it before each write).
+    persistent: bool
 
     def append(self, touchpoint: Touchpoint) -> int:
         """Append a touchpoint whose id is not in the log yet; return its position."""
@@ -32,3 +65,46 @@ class Store(Protocol):
 
     def __iter__(self) -> Iterator[Touchpoint]:
         """Iterate the touchpoints in log (arrival) order."""
+
+    def since(self, position: int) -> Iterator[Touchpoint]:
+        """Iterate the touchpoints from *position* on, in log order."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Return a context in which writes are atomic: all of them land, or none.
+
+        A persistent store holds its write lock for the whole context, so
+        that a writer sees every touchpoint written before it.
+        """
+
+    def add_decision(self, decision: Decision) -> None:
+        """Record a decision on identity."""
+
+    def decisions(self, start: int = 0) -> list[Decision]:
+        """Return the decisions on record from the *start*-th on, oldest first."""
+
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append entries to the audit ledger."""
+
+    def audit_entries(self, contact_ids: Sequence[str] | None = None) -> tuple[AuditEntry, ...]:
+        """Return the ledger, oldest first; only entries naming one of *contact_ids* if given."""
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        """Keep a record that batch ingestion could not take."""
+
+    def rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine, oldest first."""
+
+    def drain_rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine and empty it."""
+
+    def count_rejections(self) -> int:
+        """Return how many records the quarantine holds."""
+
+    def save_rules(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        """Keep the parameters of trained matching rules, by rule name."""
+
+    def saved_rules(self) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Return a version that changes with every :meth:`save_rules`, and the parameters."""
+
+    def close(self) -> None:
+        """Release the store's resources; a closed store is not used again."""

@@ -1,22 +1,43 @@
-"""The in-memory store: a list and an index by id."""
+"""The in-memory store: lists, and an index by id. Not persistent."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+from collections.abc import Iterator, Mapping, Sequence
+from itertools import islice
+from typing import Any
 
+from omnicontact.ingest import Rejection
+from omnicontact.matching.audit import AuditEntry
 from omnicontact.model import Touchpoint
+from omnicontact.store.base import Decision
 
 __all__ = ["MemoryStore"]
 
 
 class MemoryStore:
-    """Keeps the log in a list, indexed by touchpoint id. Not persistent."""
+    """Keeps the log in a list, indexed by touchpoint id. Gone with the process."""
 
-    __slots__ = ("_log", "_position")
+    __slots__ = (
+        "_audit",
+        "_decisions",
+        "_log",
+        "_position",
+        "_quarantine",
+        "_rules",
+        "_rules_version",
+    )
+
+    persistent = False
 
     def __init__(self) -> None:
         self._log: list[Touchpoint] = []
         self._position: dict[str, int] = {}
+        self._decisions: list[Decision] = []
+        self._audit: list[AuditEntry] = []
+        self._quarantine: list[Rejection] = []
+        self._rules: dict[str, dict[str, Any]] = {}
+        self._rules_version = 0
 
     def append(self, touchpoint: Touchpoint) -> int:
         """Append *touchpoint*; its id must be new."""
@@ -39,3 +60,61 @@ class MemoryStore:
 
     def __iter__(self) -> Iterator[Touchpoint]:
         return iter(self._log)
+
+    def since(self, position: int) -> Iterator[Touchpoint]:
+        """Iterate the touchpoints from *position* on."""
+        return islice(self._log, position, None)
+
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to do: one process writes, and nothing it writes can fail half-way."""
+        return contextlib.nullcontext()
+
+    def add_decision(self, decision: Decision) -> None:
+        """Record a decision on identity."""
+        self._decisions.append(decision)
+
+    def decisions(self, start: int = 0) -> list[Decision]:
+        """Return the decisions from the *start*-th on."""
+        return self._decisions[start:]
+
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append to the ledger."""
+        self._audit.extend(entries)
+
+    def audit_entries(self, contact_ids: Sequence[str] | None = None) -> tuple[AuditEntry, ...]:
+        """Return the ledger, or the entries naming one of *contact_ids*."""
+        if contact_ids is None:
+            return tuple(self._audit)
+        wanted = set(contact_ids)
+        return tuple(
+            e for e in self._audit if e.contact_id in wanted or wanted.intersection(e.other_ids)
+        )
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        """Keep a rejected record."""
+        self._quarantine.append(rejection)
+
+    def rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine."""
+        return tuple(self._quarantine)
+
+    def drain_rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine and empty it."""
+        drained, self._quarantine = tuple(self._quarantine), []
+        return drained
+
+    def count_rejections(self) -> int:
+        """Return the size of the quarantine."""
+        return len(self._quarantine)
+
+    def save_rules(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        """Keep trained rules' parameters."""
+        self._rules = {name: dict(params) for name, params in rules.items()}
+        self._rules_version += 1
+
+    def saved_rules(self) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Return the version and the saved parameters."""
+        return self._rules_version, dict(self._rules)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,0 +1,478 @@
+"""The embedded persistent store on SQLite (the standard library's ``sqlite3``).
+
+One database file holds the log, the decisions on identity, the audit ledger,
+the quarantine, trained rules, and the projections that answer lookups
+without replaying the log (which contact holds each touchpoint, each
+contact's anchor, the contact each strong identifier links, every contact id
+ever issued).
+
+Durability and concurrency follow SQLite's own promises:
+
+- WAL journal; ``synchronous=FULL`` by default, so a committed write survives
+  a power cut (``"NORMAL"`` trades the last commits before a power cut, never
+  consistency, for speed);
+- every write is one ``BEGIN IMMEDIATE`` transaction: it takes the write lock
+  first (waiting up to ``timeout`` seconds for other writers), so a writer
+  never fails half-way with "database is locked", and readers are never blocked;
+- appends are buffered within the transaction and written with ``executemany``
+  at commit, with the projections, so a crash leaves either all or none of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Literal
+
+import attrs
+
+from omnicontact._cache import remember
+from omnicontact.errors import ConfigurationError, StoreError
+from omnicontact.ingest import Rejection
+from omnicontact.matching.audit import AuditEntry
+from omnicontact.model import Touchpoint
+from omnicontact.store.base import Decision
+from omnicontact.store.codec import (
+    decode_audit,
+    decode_record,
+    decode_touchpoint,
+    encode_audit,
+    encode_record,
+    encode_touchpoint,
+)
+from omnicontact.store.schema import migrate
+
+__all__ = ["Projection", "SQLiteStore", "Synchronous"]
+
+Synchronous = Literal["FULL", "NORMAL"]
+"""SQLite's ``synchronous`` setting: ``FULL`` (default) or ``NORMAL``."""
+
+
+@attrs.define
+class Projection:
+    """Changes to the stored projections, written with the transaction that caused them.
+
+    :param full: replace every projection (after a rebuild) instead of updating.
+    :param membership: ``(position, contact_id)`` for touchpoints whose contact changed.
+    :param contacts: ``(contact_id, anchor position, identified)`` to write.
+    :param gone: contact ids that are no longer contacts.
+    :param linked: ``(kind, value, contact_id)`` for strong identifiers that link a contact.
+    :param unlinked: ``(kind, value)`` for those that no longer do.
+    :param issued: ``(contact_id, anchor position)`` for contact ids newly issued.
+    """
+
+    full: bool = False
+    membership: list[tuple[int, str]] = attrs.Factory(list)
+    contacts: list[tuple[str, int, int]] = attrs.Factory(list)
+    gone: list[str] = attrs.Factory(list)
+    linked: list[tuple[str, str, str]] = attrs.Factory(list)
+    unlinked: list[tuple[str, str]] = attrs.Factory(list)
+    issued: list[tuple[str, int]] = attrs.Factory(list)
+
+
+def _fail(operation: str, err: sqlite3.Error) -> StoreError:
+    # sqlite3's messages name the failure (disk I/O error, database is locked),
+    # never a bound value, so they are safe to pass on.
+    return StoreError(f"{operation} failed: {type(err).__name__}: {err}")
+
+
+class SQLiteStore:
+    """The log and its projections in one SQLite file (``":memory:"`` for a private one).
+
+    :param path: the database file; created (with its schema) if missing.
+    :param synchronous: ``"FULL"`` (default: a commit is on disk before it
+        returns) or ``"NORMAL"`` (faster; a power cut may lose the last commits).
+    :param timeout: seconds a writer waits for another writer's lock before
+        :class:`StoreError` (the busy timeout).
+    :param cache_size: decoded touchpoints kept in memory for reads.
+    :raises SchemaVersionError: when the file is newer than this code, or not omnicontact's.
+    :raises StoreError: when the file cannot be opened.
+    """
+
+    persistent = True
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        synchronous: Synchronous = "FULL",
+        timeout: float = 30.0,
+        cache_size: int = 20_000,
+    ) -> None:
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ConfigurationError("synchronous: must be 'FULL' or 'NORMAL'")
+        if timeout < 0:
+            raise ConfigurationError("timeout: must not be negative")
+        self.path = os.fspath(path)
+        try:
+            self._db = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute(f"PRAGMA synchronous = {synchronous}")
+            self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000):d}")
+            self._db.execute("PRAGMA temp_store = MEMORY")
+            migrate(self._db)
+        except sqlite3.Error as err:
+            raise _fail("opening the database", err) from None
+        self._lock = threading.RLock()
+        self._cache: dict[int, Touchpoint] = {}
+        self._cache_size = cache_size
+        self._depth = 0
+        self._length = -1  # the log's length, known inside a transaction
+        self._pending: list[tuple[int, str, str, str]] = []
+        self._pending_ids: dict[str, int] = {}
+        self._pending_tps: dict[int, Touchpoint] = {}
+        self._pending_idents: list[tuple[str, str, int]] = []
+
+    def __repr__(self) -> str:
+        return f"SQLiteStore({os.path.basename(self.path)!r})"
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the write lock; commit everything at the end, or roll it all back.
+
+        Nested uses join the outer transaction.
+        """
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as err:
+                raise _fail("starting a write", err) from None
+            self._depth = 1
+            self._length = -1
+            try:
+                yield
+                self._flush()
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._discard()
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+            finally:
+                self._depth = 0
+                self._length = -1
+
+    @property
+    def writing(self) -> bool:
+        """Whether a write transaction is open."""
+        return self._depth > 0
+
+    def _discard(self) -> None:
+        for position in self._pending_tps:
+            self._cache.pop(position, None)
+        self._pending.clear()
+        self._pending_ids.clear()
+        self._pending_tps.clear()
+        self._pending_idents.clear()
+
+    def _flush(self) -> None:
+        try:
+            if self._pending:
+                self._db.executemany(
+                    "INSERT INTO touchpoints (position, id, occurred_at, body) VALUES (?, ?, ?, ?)",
+                    self._pending,
+                )
+                self._db.executemany(
+                    "INSERT OR IGNORE INTO identifiers (kind, value, position) VALUES (?, ?, ?)",
+                    self._pending_idents,
+                )
+        except sqlite3.Error as err:
+            raise _fail("writing touchpoints", err) from None
+        self._pending.clear()
+        self._pending_ids.clear()
+        self._pending_tps.clear()
+        self._pending_idents.clear()
+
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, args).fetchall()
+            except sqlite3.Error as err:
+                raise _fail("reading", err) from None
+
+    def _write(self, sql: str, args: Sequence[Any] = ()) -> None:
+        if not self._depth:
+            raise StoreError("a write outside a transaction")  # a bug, never input
+        try:
+            self._db.execute(sql, args)
+        except sqlite3.Error as err:
+            raise _fail("writing", err) from None
+
+    def _write_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        try:
+            self._db.executemany(sql, rows)
+        except sqlite3.Error as err:
+            raise _fail("writing", err) from None
+
+    # ------------------------------------------------------------------ the log
+
+    def append(self, touchpoint: Touchpoint) -> int:
+        """Append a normalized touchpoint whose id is new; return its position."""
+        if not self._depth:
+            raise StoreError("append outside a transaction")
+        position = len(self)
+        if self.position_of(touchpoint.id) is not None:
+            raise ValueError("touchpoint id already in the log")
+        self._pending.append(
+            (
+                position,
+                touchpoint.id,
+                touchpoint.occurred_at.isoformat(),
+                encode_touchpoint(touchpoint),
+            )
+        )
+        self._pending_ids[touchpoint.id] = position
+        self._pending_tps[position] = touchpoint
+        self._pending_idents.extend((i.kind, i.value, position) for i in touchpoint.identifiers)
+        self._length = position + 1
+        return position
+
+    def position_of(self, touchpoint_id: str) -> int | None:
+        """Return the position of the touchpoint with this id, or ``None``."""
+        pending = self._pending_ids.get(touchpoint_id)
+        if pending is not None:
+            return pending
+        rows = self._query("SELECT position FROM touchpoints WHERE id = ?", (touchpoint_id,))
+        return rows[0][0] if rows else None
+
+    def at(self, position: int) -> Touchpoint:
+        """Return the touchpoint at *position* (decoded once, then cached)."""
+        found = self._pending_tps.get(position) or self._cache.get(position)
+        if found is not None:
+            return found
+        rows = self._query("SELECT body FROM touchpoints WHERE position = ?", (position,))
+        if not rows:
+            raise IndexError("no touchpoint at this position")
+        touchpoint = decode_touchpoint(rows[0][0])
+        remember(self._cache, position, touchpoint, self._cache_size)
+        return touchpoint
+
+    def __len__(self) -> int:
+        if self._length >= 0:
+            return self._length
+        rows = self._query("SELECT coalesce(max(position) + 1, 0) FROM touchpoints")
+        length = int(rows[0][0])
+        if self._depth:
+            self._length = length
+        return length
+
+    def __iter__(self) -> Iterator[Touchpoint]:
+        return self.since(0)
+
+    def since(self, position: int) -> Iterator[Touchpoint]:
+        """Iterate the touchpoints from *position* on, reading in pages."""
+        while True:
+            rows = self._query(
+                "SELECT position, body FROM touchpoints WHERE position >= ?"
+                " ORDER BY position LIMIT 2000",
+                (position,),
+            )
+            if not rows:
+                return
+            for found, body in rows:
+                yield decode_touchpoint(body)
+                position = found + 1
+
+    # ------------------------------------------------------------------ records beside the log
+
+    def add_decision(self, decision: Decision) -> None:
+        """Record a decision on identity."""
+        sides = json.dumps([list(side) for side in decision.sides])
+        self._write("INSERT INTO decisions (action, sides) VALUES (?, ?)", (decision.action, sides))
+
+    def decisions(self, start: int = 0) -> list[Decision]:
+        """Return the decisions from the *start*-th on."""
+        rows = self._query(
+            "SELECT action, sides FROM decisions ORDER BY seq LIMIT -1 OFFSET ?", (start,)
+        )
+        return [Decision(a, tuple(tuple(side) for side in json.loads(s))) for a, s in rows]
+
+    def add_audit(self, entries: Sequence[AuditEntry]) -> None:
+        """Append to the ledger, indexing the contact ids each entry names."""
+        for entry in entries:
+            cursor = self._db.execute(
+                "INSERT INTO audit (entry) VALUES (?)", (encode_audit(entry),)
+            )
+            seq = cursor.lastrowid
+            names = {entry.contact_id, *entry.other_ids} - {None}
+            self._write_many(
+                "INSERT OR IGNORE INTO audit_names (contact_id, seq) VALUES (?, ?)",
+                [(name, seq) for name in sorted(n for n in names if n is not None)],
+            )
+
+    def audit_entries(self, contact_ids: Sequence[str] | None = None) -> tuple[AuditEntry, ...]:
+        """Return the ledger, or the entries naming one of *contact_ids*."""
+        if contact_ids is None:
+            rows = self._query("SELECT entry FROM audit ORDER BY seq")
+        else:
+            wanted = list(dict.fromkeys(contact_ids))
+            marks = ", ".join("?" for _ in wanted)
+            rows = self._query(
+                "SELECT entry FROM audit WHERE seq IN"
+                f" (SELECT seq FROM audit_names WHERE contact_id IN ({marks})) ORDER BY seq",
+                wanted,
+            )
+        return tuple(decode_audit(text) for (text,) in rows)
+
+    def add_rejection(self, rejection: Rejection) -> None:
+        """Keep a rejected record."""
+        form, text = encode_record(rejection)
+        self._write(
+            "INSERT INTO quarantine (position, error, field, reason, form, record)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (rejection.position, rejection.error, rejection.field, rejection.reason, form, text),
+        )
+
+    def rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine, oldest first."""
+        rows = self._query(
+            "SELECT position, error, field, reason, form, record FROM quarantine ORDER BY seq"
+        )
+        return tuple(Rejection(p, decode_record(f, r), e, fi, re) for p, e, fi, re, f, r in rows)
+
+    def drain_rejections(self) -> tuple[Rejection, ...]:
+        """Return the quarantine and empty it, atomically."""
+        with self.transaction():
+            drained = self.rejections()
+            self._write("DELETE FROM quarantine")
+        return drained
+
+    def count_rejections(self) -> int:
+        """Return the size of the quarantine."""
+        return int(self._query("SELECT count(*) FROM quarantine")[0][0])
+
+    def save_rules(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
+        """Keep trained rules' parameters, and bump the rules' version."""
+        self._write("DELETE FROM rules")
+        self._write_many(
+            "INSERT INTO rules (name, params) VALUES (?, ?)",
+            [(name, json.dumps(params, sort_keys=True)) for name, params in rules.items()],
+        )
+        self._write(
+            "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rules_version'"
+        )
+
+    def saved_rules(self) -> tuple[int, dict[str, dict[str, Any]]]:
+        """Return the rules' version and their saved parameters."""
+        version = int(self._meta("rules_version"))
+        rows = self._query("SELECT name, params FROM rules ORDER BY name")
+        return version, {name: json.loads(params) for name, params in rows}
+
+    def _meta(self, key: str) -> str:
+        return str(self._query("SELECT value FROM meta WHERE key = ?", (key,))[0][0])
+
+    # ------------------------------------------------------------------ projections
+
+    def projected_through(self) -> int:
+        """Return the log length the stored projections reflect."""
+        return int(self._meta("projected_through"))
+
+    def project(self, change: Projection, through: int) -> None:
+        """Write projection changes, and the log length they reflect (inside a transaction)."""
+        if change.full:
+            for table in ("membership", "contacts", "linked"):
+                self._write(f"DELETE FROM {table}")
+        self._write_many(
+            "INSERT OR REPLACE INTO membership (position, contact_id) VALUES (?, ?)",
+            change.membership,
+        )
+        self._write_many("DELETE FROM contacts WHERE contact_id = ?", [(c,) for c in change.gone])
+        self._write_many(
+            "INSERT OR REPLACE INTO contacts (contact_id, anchor, identified) VALUES (?, ?, ?)",
+            change.contacts,
+        )
+        self._write_many("DELETE FROM linked WHERE kind = ? AND value = ?", change.unlinked)
+        self._write_many(
+            "INSERT OR REPLACE INTO linked (kind, value, contact_id) VALUES (?, ?, ?)",
+            change.linked,
+        )
+        self._write_many(
+            "INSERT OR IGNORE INTO issued (contact_id, anchor) VALUES (?, ?)", change.issued
+        )
+        self._write("UPDATE meta SET value = ? WHERE key = 'projected_through'", (str(through),))
+
+    def contact_of_position(self, position: int) -> str | None:
+        """Return the contact holding the touchpoint at *position*."""
+        rows = self._query("SELECT contact_id FROM membership WHERE position = ?", (position,))
+        return rows[0][0] if rows else None
+
+    def contact_row(self, contact_id: str) -> tuple[list[int], bool] | None:
+        """Return a current contact's positions and whether it is identified, or ``None``."""
+        rows = self._query("SELECT identified FROM contacts WHERE contact_id = ?", (contact_id,))
+        if not rows:
+            return None
+        positions = self._query(
+            "SELECT position FROM membership WHERE contact_id = ? ORDER BY position", (contact_id,)
+        )
+        return [p for (p,) in positions], bool(rows[0][0])
+
+    def current_id(self, issued_id: str) -> str | None:
+        """Return the current contact of a contact id ever issued, or ``None``."""
+        rows = self._query(
+            "SELECT m.contact_id FROM issued AS i JOIN membership AS m ON m.position = i.anchor"
+            " WHERE i.contact_id = ?",
+            (issued_id,),
+        )
+        return rows[0][0] if rows else None
+
+    def linking(self, kind: str, value: str) -> str | None:
+        """Return the contact a strong identifier links, or ``None``."""
+        rows = self._query(
+            "SELECT contact_id FROM linked WHERE kind = ? AND value = ?", (kind, value)
+        )
+        return rows[0][0] if rows else None
+
+    def carrying(self, kind: str, value: str) -> list[str]:
+        """Return the contacts with a touchpoint carrying this identifier."""
+        rows = self._query(
+            "SELECT DISTINCT m.contact_id FROM identifiers AS t"
+            " JOIN membership AS m ON m.position = t.position"
+            " WHERE t.kind = ? AND t.value = ?",
+            (kind, value),
+        )
+        return [c for (c,) in rows]
+
+    def contact_ids(self) -> list[str]:
+        """Return the ids of the current contacts."""
+        return [c for (c,) in self._query("SELECT contact_id FROM contacts")]
+
+    def count_contacts(self) -> int:
+        """Return how many contacts there are."""
+        return int(self._query("SELECT count(*) FROM contacts")[0][0])
+
+    def projections(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Return every stored projection row, sorted (for checks against a rebuild)."""
+        return {
+            "membership": self._query("SELECT position, contact_id FROM membership ORDER BY 1"),
+            "contacts": self._query(
+                "SELECT contact_id, anchor, identified FROM contacts ORDER BY 1"
+            ),
+            "linked": self._query("SELECT kind, value, contact_id FROM linked ORDER BY 1, 2"),
+        }
+
+    def integrity(self) -> str:
+        """Return SQLite's ``PRAGMA integrity_check`` verdict (``"ok"`` when sound)."""
+        rows = self._query("PRAGMA integrity_check")
+        return "; ".join(str(r[0]) for r in rows)
+
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL when this is the last one)."""
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._db.close()
