@@ -27,7 +27,8 @@ class EvidenceIndex:
     :param max_block: a key shared by more records than this is dropped.
     :param is_strong: tells whether an identifier kind is strong.
     :param reuse: prepared records to use instead of preparing again (kept
-        by a rebuild while the rules are the same objects).
+        by a rebuild while the rules are the same objects), for the positions
+        below :attr:`reuse_below`.
     """
 
     def __init__(
@@ -42,6 +43,8 @@ class EvidenceIndex:
         self.max_block = max_block
         self._is_strong = is_strong
         self.reuse = reuse
+        #: Positions below this one were prepared in *reuse* (the others are new).
+        self.reuse_below = 0
         self.prepared: list[dict[int, Any]] = [{} for _ in self.rules]
         self.index: list[dict[Hashable, int | list[int]]] = [{} for _ in self.rules]
         self.saturated: list[set[Hashable]] = [set() for _ in self.rules]
@@ -70,7 +73,10 @@ class EvidenceIndex:
             step = "prepare"
             try:
                 reuse = self.reuse
-                prepared = reuse[i].get(position) if reuse is not None else rule.prepare(record)
+                if reuse is not None and position < self.reuse_below:
+                    prepared = reuse[i].get(position)  # None: it prepared to nothing
+                else:
+                    prepared = rule.prepare(record)
                 if prepared is None:
                     continue
                 step = "blocking_keys"

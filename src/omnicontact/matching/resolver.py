@@ -540,11 +540,13 @@ class Resolver:
         # Prepared records are a pure function of the record and the rule: keep them
         # while the rules are the same objects (fit_rules replaces them).
         kept = self._evidence.prepared if self._evidence.rules == self._rules else None
+        prepared_below = len(self._inputs)  # a fresh resolver has prepared nothing
         self._reset()
         if self.journal is not None:
             self.journal.clear()
             self.journal.full = True
         self._evidence.reuse = kept
+        self._evidence.reuse_below = prepared_below
         for position, key, identifiers, record in items:
             self._register(position, key, identifiers, record)
         self._touched.clear()
