@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,13 @@ import omnicontact as oc
 from omnicontact.cli import main, sample_path
 
 from .test_journeys import PEOPLE
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in its own folder: the default database is created there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("OMNICONTACT_DB", raising=False)
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -188,3 +196,67 @@ class TestExplainAndReview:
         for item in items:
             assert item["rule"] == "person"
             assert 0.8 <= item["probability"] < 0.99
+
+
+class TestDatabase:
+    """The commands keep their work in a database file, contacts.db by default."""
+
+    def test_ingest_writes_the_database_and_a_second_run_changes_nothing(
+        self, tmp_path: Path
+    ) -> None:
+        """The README's main job: the sample into contacts.db; again, all duplicates."""
+        status, first = run("ingest", "--no-plugins")
+        assert status == 0
+        assert (tmp_path / "contacts.db").is_file()
+        assert "68 accepted" in first
+        status, second = run("ingest", "--no-plugins")
+        assert status == 0
+        assert "0 accepted, 68 duplicates" in second
+        assert f"{len(PEOPLE)} contacts" in second
+        with oc.Hub.open(tmp_path / "contacts.db", load_entry_points=False) as hub:
+            assert hub.stats().touchpoints == 68
+            assert hub.check().ok
+
+    def test_show_reads_the_database_without_files(self, tmp_path: Path) -> None:
+        """After ingest, show finds a contact in the file."""
+        path = tmp_path / "one.jsonl"
+        path.write_text(sample_path().read_text(encoding="utf-8").splitlines()[0] + "\n")
+        run("ingest", str(path), "--db", "mine.db", "--no-plugins")
+        first = json.loads(path.read_text(encoding="utf-8"))["id"]
+        status, text = run("show", first, "--touchpoint", "--db", "mine.db", "--no-plugins")
+        assert status == 0
+        assert first in text
+        status, _ = run("show", PEOPLE["anna"][0], "--touchpoint", "--db", "mine.db")
+        assert status == 1  # only one line went into mine.db
+
+    def test_reading_commands_create_no_file(self, tmp_path: Path) -> None:
+        """show without a database reads the sample in memory; --memory never writes."""
+        status, _ = run("show", PEOPLE["anna"][0], "--touchpoint", "--no-plugins")
+        assert status == 0
+        status, _ = run("ingest", "--memory", "--no-plugins")
+        assert status == 0
+        assert list(tmp_path.iterdir()) == []
+
+    def test_check_finds_and_repairs_damaged_projections(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """check exits 0 on a sound file, 1 on a damaged one; --repair mends it."""
+        run("ingest", "--no-plugins")
+        status, text = run("check", "--no-plugins")
+        assert status == 0
+        assert "integrity: ok" in text
+        raw = sqlite3.connect(tmp_path / "contacts.db")
+        raw.execute("UPDATE membership SET contact_id = 'ct_wrong' WHERE position < 3")
+        raw.commit()
+        raw.close()
+        status, text = run("check", "--json", "--no-plugins")
+        data = json.loads(text)
+        assert status == 1
+        assert not data["ok"]
+        assert data["differences"]
+        status, text = run("check", "--repair", "--no-plugins")
+        assert status == 0
+        assert "projections rebuilt from the log" in text
+        status, _ = run("check", "--db", "absent.db", "--no-plugins")
+        assert status == 1
+        assert "no database" in capsys.readouterr().err

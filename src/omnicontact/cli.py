@@ -1,15 +1,18 @@
 """The ``omnicontact`` command: a thin shell over the library.
 
 ``omnicontact ingest [FILE ...]`` reads touchpoints in omnicontact's JSON
-Lines form (the bundled sample journeys when no file is given) and prints the
-unified contacts; ``omnicontact show REF`` prints one contact in full;
-``omnicontact plugins`` lists the loaded plug-ins.
+Lines form (the bundled sample journeys when no file is given) into the
+database (``contacts.db`` by default, ``--db PATH``, or ``--memory``) and
+prints the unified contacts; ``omnicontact show REF`` prints one contact in
+full; ``explain`` and ``review`` show the evidence; ``check`` compares the
+database with a replay of its log; ``plugins`` lists the loaded plug-ins.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from importlib import resources
@@ -22,10 +25,13 @@ from omnicontact.errors import OmnicontactError
 from omnicontact.hub import Hub
 from omnicontact.ingest import IngestReport, Rejection
 from omnicontact.model import Contact, Identifier
+from omnicontact.persistence import StoreCheck
 
 __all__ = ["main"]
 
 _SAMPLE = "journeys.jsonl"
+DEFAULT_DB = "contacts.db"
+"""The database file the commands use unless told otherwise (or ``$OMNICONTACT_DB``)."""
 
 
 def sample_path() -> Path:
@@ -101,13 +107,37 @@ def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str,
     return report, where
 
 
-def _hub(args: argparse.Namespace) -> Hub:
-    return Hub(
-        default_region=args.region,
-        default_timezone=args.timezone,
-        dayfirst=args.dayfirst,
-        load_entry_points=False if args.no_plugins else None,
-    )
+def _hub(args: argparse.Namespace, *, create: bool = True) -> Hub:
+    """Open the database the arguments name, or an in-memory hub.
+
+    With ``create=False`` and no database file yet, the hub is in memory (a
+    read-only command does not leave a file behind).
+    """
+    options: dict[str, Any] = {
+        "default_region": args.region,
+        "default_timezone": args.timezone,
+        "dayfirst": args.dayfirst,
+        "load_entry_points": False if args.no_plugins else None,
+    }
+    if args.memory or (not create and not os.path.exists(args.db)):
+        return Hub(**options)
+    return Hub.open(args.db, **options)
+
+
+def _loaded(args: argparse.Namespace) -> Hub:
+    """Return the hub of a reading command, with its files ingested first.
+
+    Without files it reads the database; when there is none yet, the sample
+    in memory.
+    """
+    if args.files:
+        hub = _hub(args)
+        _load(hub, args.files)
+        return hub
+    hub = _hub(args, create=False)
+    if not hub.stats().touchpoints:
+        _load(hub, [str(sample_path())])
+    return hub
 
 
 def _contact_json(contact: Contact, *, timeline: bool) -> dict[str, Any]:
@@ -173,7 +203,11 @@ def _print_report(
 
 
 def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
-    hub = _hub(args)
+    with _hub(args) as hub:
+        return _ingest(hub, args, out)
+
+
+def _ingest(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     report, where = _load(hub, args.files or [str(sample_path())])
     contacts = list(hub.contacts())
     if args.json:
@@ -208,8 +242,11 @@ def _parse_ref(text: str) -> Identifier | str:
 
 
 def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
-    hub = _hub(args)
-    _load(hub, args.files or [str(sample_path())])
+    with _loaded(args) as hub:
+        return _show(hub, args, out)
+
+
+def _show(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
     if args.json:
         out.write(
@@ -221,8 +258,11 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
-    hub = _hub(args)
-    _load(hub, args.files or [str(sample_path())])
+    with _loaded(args) as hub:
+        return _explain(hub, args, out)
+
+
+def _explain(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     ref = hub.contact_of(args.ref) if args.touchpoint else _parse_ref(args.ref)
     explanation = hub.explain(ref)
     if args.json:
@@ -234,8 +274,11 @@ def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
-    hub = _hub(args)
-    _load(hub, args.files or [str(sample_path())])
+    with _loaded(args) as hub:
+        return _review(hub, args, out)
+
+
+def _review(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     items = hub.review_queue()
     if args.json:
         rows = [
@@ -266,6 +309,45 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
             if part.level != "null":
                 out.write(f"    {part.field}: {part.level} ({part.weight:+.1f})\n")
     return 0
+
+
+def _cmd_check(args: argparse.Namespace, out: TextIO) -> int:
+    if not os.path.exists(args.db):
+        raise FileNotFoundError(f"no database at {args.db}")
+    with _hub(args) as hub:
+        found = hub.check()
+        repaired = False
+        if not found.ok and args.repair and found.integrity == "ok":
+            hub.rebuild()
+            repaired, found = True, hub.check()
+    if args.json:
+        payload = {
+            "ok": found.ok,
+            "touchpoints": found.touchpoints,
+            "contacts": found.contacts,
+            "integrity": found.integrity,
+            "differences": list(found.differences),
+            "repaired": repaired,
+        }
+        out.write(json.dumps(payload, indent=2) + "\n")
+    else:
+        _print_check(found, repaired, out)
+    return 0 if found.ok else 1
+
+
+def _print_check(found: StoreCheck, repaired: bool, out: TextIO) -> None:
+    out.write(
+        f"{_plural(found.touchpoints, 'touchpoint')}, {_plural(found.contacts, 'contact')}\n"
+        f"integrity: {found.integrity}\n"
+    )
+    if repaired:
+        out.write("projections rebuilt from the log\n")
+    for difference in found.differences:
+        out.write(f"differs: {difference}\n")
+    if found.ok:
+        out.write("projections equal a replay of the log\n")
+    elif found.integrity == "ok":
+        out.write("run `omnicontact check --repair` to rebuild the projections\n")
 
 
 def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
@@ -311,6 +393,11 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_FILES_HELP = (
+    "JSON Lines files to ingest first; default: read the database (the sample when there is none)"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``omnicontact`` command."""
     parser = argparse.ArgumentParser(
@@ -323,12 +410,23 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--json", action="store_true", help="print JSON instead of text")
         p.add_argument("--no-plugins", action="store_true", help="do not load installed plug-ins")
 
+    def database(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--db",
+            default=os.environ.get("OMNICONTACT_DB", DEFAULT_DB),
+            help=f"the SQLite database file (default: $OMNICONTACT_DB or {DEFAULT_DB})",
+        )
+
     def hub_options(p: argparse.ArgumentParser) -> None:
+        database(p)
+        p.add_argument("--memory", action="store_true", help="use no database file")
         p.add_argument("--region", help="default region for national phone numbers (e.g. FR)")
         p.add_argument("--timezone", default="UTC", help="time zone of naive timestamps")
         p.add_argument("--dayfirst", action="store_true", help="read 01/02 as 1 February")
 
-    p_ingest = sub.add_parser("ingest", help="ingest JSON Lines touchpoints and print the contacts")
+    p_ingest = sub.add_parser(
+        "ingest", help="ingest JSON Lines touchpoints into the database and print the contacts"
+    )
     p_ingest.add_argument(
         "files", nargs="*", help="JSON Lines files ('-' for stdin); default: the sample"
     )
@@ -340,7 +438,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_show.add_argument(
         "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
     )
-    p_show.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    p_show.add_argument(
+        "files",
+        nargs="*",
+        help=_FILES_HELP,
+    )
     p_show.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
     common(p_show)
     hub_options(p_show)
@@ -352,7 +454,11 @@ def build_parser() -> argparse.ArgumentParser:
     p_explain.add_argument(
         "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
     )
-    p_explain.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    p_explain.add_argument(
+        "files",
+        nargs="*",
+        help=_FILES_HELP,
+    )
     p_explain.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
     p_explain.add_argument(
         "--reveal", action="store_true", help="show identifier values in full (masked by default)"
@@ -362,10 +468,24 @@ def build_parser() -> argparse.ArgumentParser:
     p_explain.set_defaults(run=_cmd_explain)
 
     p_review = sub.add_parser("review", help="ingest, then list the doubtful pairs to review")
-    p_review.add_argument("files", nargs="*", help="JSON Lines files; default: the sample")
+    p_review.add_argument(
+        "files",
+        nargs="*",
+        help=_FILES_HELP,
+    )
     common(p_review)
     hub_options(p_review)
     p_review.set_defaults(run=_cmd_review)
+
+    p_check = sub.add_parser(
+        "check", help="check the database file and compare its projections with a replay"
+    )
+    database(p_check)
+    p_check.add_argument(
+        "--repair", action="store_true", help="rebuild the projections when they differ"
+    )
+    common(p_check)
+    p_check.set_defaults(run=_cmd_check, region=None, timezone="UTC", dayfirst=False, memory=False)
 
     p_plugins = sub.add_parser("plugins", help="list loaded plug-ins, their versions and hooks")
     common(p_plugins)
