@@ -7,6 +7,7 @@ persistent store has: reopening, the schema, and projections on disk.
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 import tempfile
@@ -23,7 +24,7 @@ from omnicontact.store import schema
 from omnicontact.store.codec import decode_touchpoint, encode_touchpoint
 
 from .conftest import fixed_clock, make_hub
-from .strategies import person_streams, touchpoint_streams
+from .strategies import person_streams, touchpoint_streams, touchpoints
 
 T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 FILES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -361,8 +362,22 @@ class TestCodec:
         hub.add_many(stream)
         for stored in hub.touchpoints():
             text = encode_touchpoint(stored)
+            assert text == json.dumps(
+                stored.to_mapping(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            )
             assert decode_touchpoint(text) == stored
             assert encode_touchpoint(decode_touchpoint(text)) == text
+
+    @given(touchpoints())
+    def test_any_touchpoint_is_written_as_its_json_form(self, touchpoint: oc.Touchpoint) -> None:
+        """The store's text is exactly to_mapping's canonical JSON, nested values included."""
+        expected = json.dumps(
+            touchpoint.to_mapping(), ensure_ascii=False, sort_keys=True, separators=(",", ":")
+        )
+        assert encode_touchpoint(touchpoint) == expected
+        assert oc.Touchpoint.from_mapping(json.loads(expected)).same_content(
+            decode_touchpoint(expected)
+        )
 
     def test_injection_strings_are_stored_as_text(self, tmp_path: Path) -> None:
         evil = "x'); DROP TABLE touchpoints; --\"`"

@@ -416,14 +416,17 @@ class Hub(Persistence, Decisions):
             # One transaction per chunk: committed (and on disk) before it is reported.
             changes: list[tuple[Change, str]] = []
             chunk_rejected: list[Rejection] = []
-            taken = 0
+            chunk = list(itertools.islice(numbered, size))
+            taken = len(chunk)
             with self._writing():
+                built = self._build_chunk(chunk, build)
                 with self._deferred() as net:
                     try:
-                        for index, record in itertools.islice(numbered, size):
-                            taken += 1
+                        for index, record, touchpoint in built:
                             try:
-                                position, duplicate, change = self._add(build(record), now)
+                                if isinstance(touchpoint, OmnicontactError):
+                                    raise touchpoint
+                                position, duplicate, change = self._add(touchpoint, now)
                             except (InvalidTouchpointError, ConflictError, PluginError) as err:
                                 if stop_on_error:
                                     raise
@@ -461,6 +464,21 @@ class Hub(Persistence, Decisions):
             plugin_failure.report = report
             raise plugin_failure
         return report
+
+    def _build_chunk(
+        self, chunk: list[tuple[int, Any]], build: Callable[[Any], Touchpoint]
+    ) -> list[tuple[int, Any, Touchpoint | OmnicontactError]]:
+        """Build a chunk's touchpoints (or keep why not), and look their ids up at once."""
+        built: list[tuple[int, Any, Touchpoint | OmnicontactError]] = []
+        for index, record in chunk:
+            try:
+                built.append((index, record, build(record)))
+            except InvalidTouchpointError as err:
+                built.append((index, record, err))
+        look_up = getattr(self._store, "look_up", None)
+        if look_up is not None:
+            look_up([t.id for _, _, t in built if isinstance(t, Touchpoint)])
+        return built
 
     def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[int, bool, Change | None]:
         """Normalize, store and resolve; return ``(log position, duplicate, change)``."""

@@ -11,7 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from omnicontact._frozen import EMPTY, freeze_object
+from omnicontact._frozen import EMPTY, FrozenMap, freeze_object
 from omnicontact.ingest import Rejection
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.model import Identifier, Touchpoint
@@ -30,9 +30,58 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
+def _frozen_as_dict(value: object) -> dict[str, Any]:
+    if isinstance(value, FrozenMap):
+        return value._data  # read-only use: the encoder only reads it
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+_ENCODE = json.JSONEncoder(
+    ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=_frozen_as_dict
+).encode
+
+
 def encode_touchpoint(touchpoint: Touchpoint) -> str:
-    """Return a normalized touchpoint as canonical JSON text (sorted keys, no spaces)."""
-    return _dumps(touchpoint.to_mapping())
+    """Return a normalized touchpoint as canonical JSON text (sorted keys, no spaces).
+
+    The text of :meth:`Touchpoint.to_mapping`, written without copying the
+    frozen traits and properties first.
+    """
+    out: dict[str, Any] = {
+        "id": touchpoint.id,
+        "occurred_at": touchpoint.occurred_at.isoformat(),
+        "channel": touchpoint.channel,
+        "action": touchpoint.action,
+    }
+    if touchpoint.identifiers:
+        grouped: dict[str, Any] = {}
+        for ident in touchpoint.identifiers:
+            found = grouped.get(ident.kind)
+            if found is None:
+                grouped[ident.kind] = ident.value
+            elif isinstance(found, list):
+                found.append(ident.value)
+            else:
+                grouped[ident.kind] = [found, ident.value]
+        out["identifiers"] = grouped
+    if touchpoint.traits:
+        out["traits"] = touchpoint.traits
+    if touchpoint.properties:
+        out["properties"] = touchpoint.properties
+    if touchpoint.source is not None:
+        out["source"] = touchpoint.source
+    received = touchpoint.received_at
+    if received is not None:
+        # A batch stamps one received_at on all its touchpoints: format it once.
+        global _last_received
+        last = _last_received  # one read: another thread may replace it meanwhile
+        if last[0] is not received:
+            last = _last_received = (received, received.isoformat())
+        out["received_at"] = last[1]
+    return _ENCODE(out)
+
+
+_last_received: tuple[datetime | None, str] = (None, "")
 
 
 def decode_touchpoint(text: str) -> Touchpoint:

@@ -21,7 +21,6 @@ _V1 = (
     """CREATE TABLE touchpoints (
         position INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
-        occurred_at TEXT NOT NULL,
         body TEXT NOT NULL
     )""",
     """CREATE TABLE identifiers (

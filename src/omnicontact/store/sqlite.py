@@ -124,7 +124,8 @@ class SQLiteStore:
         self._cache_size = cache_size
         self._depth = 0
         self._length = -1  # the log's length, known inside a transaction
-        self._pending: list[tuple[int, str, str, str]] = []
+        self._pending: list[tuple[int, str, str]] = []
+        self._known: dict[str, int | None] = {}  # ids looked up in this transaction
         self._pending_ids: dict[str, int] = {}
         self._pending_tps: dict[int, Touchpoint] = {}
         self._pending_idents: list[tuple[str, str, int]] = []
@@ -166,6 +167,7 @@ class SQLiteStore:
             finally:
                 self._depth = 0
                 self._length = -1
+                self._known.clear()
 
     @property
     def writing(self) -> bool:
@@ -184,7 +186,7 @@ class SQLiteStore:
         try:
             if self._pending:
                 self._db.executemany(
-                    "INSERT INTO touchpoints (position, id, occurred_at, body) VALUES (?, ?, ?, ?)",
+                    "INSERT INTO touchpoints (position, id, body) VALUES (?, ?, ?)",
                     self._pending,
                 )
                 self._db.executemany(
@@ -228,16 +230,11 @@ class SQLiteStore:
         if not self._depth:
             raise StoreError("append outside a transaction")
         position = len(self)
-        if self.position_of(touchpoint.id) is not None:
+        if touchpoint.id in self._pending_ids:
             raise ValueError("touchpoint id already in the log")
-        self._pending.append(
-            (
-                position,
-                touchpoint.id,
-                touchpoint.occurred_at.isoformat(),
-                encode_touchpoint(touchpoint),
-            )
-        )
+        # The hub looked the id up in the file already; the UNIQUE index is the
+        # last word, at commit.
+        self._pending.append((position, touchpoint.id, encode_touchpoint(touchpoint)))
         self._pending_ids[touchpoint.id] = position
         self._pending_tps[position] = touchpoint
         self._pending_idents.extend((i.kind, i.value, position) for i in touchpoint.identifiers)
@@ -249,8 +246,30 @@ class SQLiteStore:
         pending = self._pending_ids.get(touchpoint_id)
         if pending is not None:
             return pending
+        if touchpoint_id in self._known:
+            return self._known[touchpoint_id]
         rows = self._query("SELECT position FROM touchpoints WHERE id = ?", (touchpoint_id,))
         return rows[0][0] if rows else None
+
+    def look_up(self, touchpoint_ids: Sequence[str]) -> None:
+        """Find where these ids are in the log with a few queries (inside a transaction).
+
+        :meth:`position_of` then answers for them without a query each; for
+        batches, where most ids are new.
+        """
+        if not self._depth:
+            return
+        known = self._known
+        wanted = [i for i in dict.fromkeys(touchpoint_ids) if i not in known]
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self._query(
+                f"SELECT id, position FROM touchpoints WHERE id IN ({marks})",
+                part,
+            )
+            known.update(dict.fromkeys(part))
+            known.update(rows)
 
     def at(self, position: int) -> Touchpoint:
         """Return the touchpoint at *position* (decoded once, then cached)."""
