@@ -22,7 +22,7 @@ import contextlib
 import json
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -86,6 +86,18 @@ def projection_rows(resolver: Resolver) -> dict[str, list[tuple[Any, ...]]]:
         "contacts": sorted(contacts),
         "linked": sorted(linked),
     }
+
+
+def apply_decisions(resolver: Resolver, decisions: Iterable[Decision]) -> None:
+    """Replay decisions on record into a resolver, in their order."""
+    for decision in decisions:
+        sides = decision.sides
+        if decision.action == "confirm":
+            resolver.confirm(sides[0][0], sides[1][0])
+        else:
+            if decision.action == "reject":
+                resolver.drop_review(sides[0][0], sides[1][0])
+            resolver.never_link(sides)
 
 
 class Persistence:
@@ -202,16 +214,9 @@ class Persistence:
             resolver.journal.clear()  # the writers projected it
 
     def _apply_decisions(self) -> None:
-        resolver = self._resolver
-        for decision in self._store.decisions(self._seen_decisions):
-            self._seen_decisions += 1
-            sides = decision.sides
-            if decision.action == "confirm":
-                resolver.confirm(sides[0][0], sides[1][0])
-            else:
-                if decision.action == "reject":
-                    resolver.drop_review(sides[0][0], sides[1][0])
-                resolver.never_link(sides)
+        decisions = self._store.decisions(self._seen_decisions)
+        apply_decisions(self._resolver, decisions)
+        self._seen_decisions += len(decisions)
 
     def _record(self, decision: Decision) -> None:
         self._store.add_decision(decision)
@@ -311,14 +316,7 @@ class Persistence:
             _version, saved = store.saved_rules()
             fresh = self._new_resolver(saved)
             fresh.rebuild(self._items())
-            for decision in store.decisions():
-                sides = decision.sides
-                if decision.action == "confirm":
-                    fresh.confirm(sides[0][0], sides[1][0])
-                else:
-                    if decision.action == "reject":
-                        fresh.drop_review(sides[0][0], sides[1][0])
-                    fresh.never_link(sides)
+            apply_decisions(fresh, store.decisions())
             expected = projection_rows(fresh)
             integrity = "ok"
             if isinstance(store, ProjectionStore):
