@@ -1,0 +1,214 @@
+"""Batch ingestion: chunks of touchpoints, each one transaction, with a quarantine.
+
+A mixin of :class:`~omnicontact.Hub`. A batch is cut into chunks of
+``batch_size`` touchpoints; each chunk is resolved together (each touched
+component recomputed once) and committed as one transaction, then its
+notifications are sent. A record that cannot be added goes to the
+quarantine with its reason, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from omnicontact.errors import (
+    ConfigurationError,
+    ConflictError,
+    InvalidTouchpointError,
+    OmnicontactError,
+    PluginError,
+)
+from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.model import Touchpoint
+
+if TYPE_CHECKING:
+    from omnicontact.matching.changes import Change
+    from omnicontact.matching.resolver import Resolver
+    from omnicontact.store.base import Store
+
+__all__ = ["Batching"]
+
+
+def _rejection(index: int, record: Any, err: OmnicontactError) -> Rejection:
+    """Return the quarantine entry for a record that could not be added."""
+    if isinstance(err, PluginError):
+        return Rejection(index, record, type(err).__name__, "plugin", str(err))
+    field = getattr(err, "field", "id")
+    return Rejection(index, record, type(err).__name__, field, getattr(err, "rule", str(err)))
+
+
+
+class Batching:
+    """``add_many`` and ``ingest`` (a :class:`Hub` mixin)."""
+
+    _store: Store
+    _resolver: Resolver
+    _pause_gc: bool
+    _batch_size: int
+
+    if TYPE_CHECKING:  # provided by Hub
+
+        def _now(self) -> datetime: ...
+        def _writing(self) -> AbstractContextManager[Resolver]: ...
+        def _add(
+            self, touchpoint: Touchpoint, now: datetime
+        ) -> tuple[int, bool, Change | None]: ...
+        def _log(self, change: Change | None, cause: str | None) -> None: ...
+        def _announce(self, change: Change | None) -> None: ...
+        def _notify_safely(self, hook: str, **kwargs: Any) -> PluginError | None: ...
+
+    def add_many(
+        self,
+        touchpoints: Iterable[Touchpoint],
+        *,
+        on_error: Literal["quarantine", "raise"] = "quarantine",
+    ) -> IngestReport:
+        """Add a batch; a touchpoint that cannot be added is quarantined with its reason.
+
+        :param on_error: ``"raise"`` stops at the first bad touchpoint instead
+            (the ones before it stay added).
+        :raises PluginError: after the whole batch, when a notified plug-in raised;
+            its ``report`` attribute holds the batch's report.
+        """
+        return self._batch(touchpoints, lambda item: item, on_error)
+
+    def ingest(
+        self,
+        records: Iterable[Mapping[str, Any] | Touchpoint],
+        *,
+        on_error: Literal["quarantine", "raise"] = "quarantine",
+    ) -> IngestReport:
+        """Add records in omnicontact's JSON form (see :meth:`Touchpoint.from_mapping`).
+
+        A record that cannot be read or normalized goes to :meth:`quarantine`
+        with its reason, and the stream goes on.
+        """
+
+        def build(record: Mapping[str, Any] | Touchpoint) -> Touchpoint:
+            if isinstance(record, Touchpoint):
+                return record
+            return Touchpoint.from_mapping(record)
+
+        return self._batch(records, build, on_error)
+
+    def _batch(
+        self,
+        records: Iterable[Any],
+        build: Callable[[Any], Touchpoint],
+        on_error: Literal["quarantine", "raise"],
+    ) -> IngestReport:
+        if on_error not in ("quarantine", "raise"):
+            raise ConfigurationError("on_error: must be 'quarantine' or 'raise'")
+        with self._gc_paused():
+            return self._run_batch(records, build, on_error == "raise")
+
+    @contextlib.contextmanager
+    def _deferred(self) -> Iterator[list[Change]]:
+        """Resolve a batch's touchpoints together: each touched component once, at the end.
+
+        The net change is appended to the yielded list; the state is made
+        consistent even when the batch stops on an error.
+        """
+        out: list[Change] = []
+        self._resolver.begin_batch()
+        try:
+            yield out
+        finally:
+            out.append(self._resolver.end_batch())
+
+    @contextlib.contextmanager
+    def _gc_paused(self) -> Iterator[None]:
+        """Pause the cyclic garbage collector for a batch (``pause_gc``), restoring it after."""
+        pause = self._pause_gc and gc.isenabled()
+        if pause:
+            gc.disable()
+        try:
+            yield
+        finally:
+            if pause:
+                gc.enable()
+
+    def _run_batch(
+        self, records: Iterable[Any], build: Callable[[Any], Touchpoint], stop_on_error: bool
+    ) -> IngestReport:
+        now = self._now()
+        accepted = duplicates = 0
+        rejected: list[Rejection] = []
+        stopped: OmnicontactError | None = None
+        plugin_failure: PluginError | None = None
+        numbered = enumerate(records)
+        size = self._batch_size
+        while True:
+            # One transaction per chunk: committed (and on disk) before it is reported.
+            changes: list[tuple[Change, str]] = []
+            chunk_rejected: list[Rejection] = []
+            chunk = list(itertools.islice(numbered, size))
+            taken = len(chunk)
+            with self._writing():
+                built = self._build_chunk(chunk, build)
+                with self._deferred() as net:
+                    try:
+                        for index, record, touchpoint in built:
+                            try:
+                                if isinstance(touchpoint, OmnicontactError):
+                                    raise touchpoint
+                                position, duplicate, change = self._add(touchpoint, now)
+                            except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                                if stop_on_error:
+                                    raise
+                                chunk_rejected.append(_rejection(index, record, err))
+                                continue
+                            if duplicate:
+                                duplicates += 1
+                            else:
+                                accepted += 1
+                            if change:
+                                changes.append((change, self._store.at(position).id))
+                    except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                        stopped = err  # on_error="raise": keep what was done, then raise
+                changes.extend((change, "batch") for change in net)
+                for rejection in chunk_rejected:
+                    self._store.add_rejection(rejection)
+                for change, cause in changes:
+                    self._log(change, cause)
+            # Notifications once the chunk is committed, so plug-ins read consistent contacts.
+            for rejection in chunk_rejected:
+                error = self._notify_safely("touchpoint_rejected", rejection=rejection)
+                plugin_failure = plugin_failure or error
+            for change, _ in changes:
+                try:
+                    self._announce(change)
+                except PluginError as err:
+                    plugin_failure = plugin_failure or err
+            rejected.extend(chunk_rejected)
+            if stopped is not None or taken < size:
+                break
+        if stopped is not None:
+            raise stopped
+        report = IngestReport(accepted, duplicates, tuple(rejected))
+        if plugin_failure is not None:
+            plugin_failure.report = report
+            raise plugin_failure
+        return report
+
+    def _build_chunk(
+        self, chunk: list[tuple[int, Any]], build: Callable[[Any], Touchpoint]
+    ) -> list[tuple[int, Any, Touchpoint | OmnicontactError]]:
+        """Build a chunk's touchpoints (or keep why not), and look their ids up at once."""
+        built: list[tuple[int, Any, Touchpoint | OmnicontactError]] = []
+        for index, record in chunk:
+            try:
+                built.append((index, record, build(record)))
+            except InvalidTouchpointError as err:
+                built.append((index, record, err))
+        look_up = getattr(self._store, "look_up", None)
+        if look_up is not None:
+            look_up([t.id for _, _, t in built if isinstance(t, Touchpoint)])
+        return built
+
