@@ -73,8 +73,11 @@ class Batching:
 
         :param on_error: ``"raise"`` stops at the first bad touchpoint instead
             (the ones before it stay added).
-        :raises PluginError: after the whole batch, when a notified plug-in raised;
+        :raises PluginError: after the whole batch, when a notified plug-in raised
+            (notifications follow each committed chunk of ``batch_size``);
             its ``report`` attribute holds the batch's report.
+        :raises StoreError: when the store failed: the chunks before the failing
+            one stay committed, nothing of the failing chunk is kept.
         """
         return self._batch(touchpoints, lambda item: item, on_error)
 
