@@ -153,6 +153,8 @@ class Batching:
             chunk_rejected: list[Rejection] = []
             chunk = list(itertools.islice(numbered, size))
             taken = len(chunk)
+            if not taken:
+                break  # nothing left (the last chunk was full): no empty transaction
             with self._writing():
                 built = self._build_chunk(chunk, build)
                 with self._deferred() as net:

@@ -158,7 +158,10 @@ class SQLiteStore:
             try:
                 yield
                 self._flush()
-                self._db.execute("COMMIT")
+                try:
+                    self._db.execute("COMMIT")
+                except sqlite3.Error as err:
+                    raise _fail("committing", err) from None
             except BaseException:
                 self._discard()
                 with contextlib.suppress(sqlite3.Error):
@@ -325,10 +328,15 @@ class SQLiteStore:
 
     def add_audit(self, entries: Sequence[AuditEntry]) -> None:
         """Append to the ledger, indexing the contact ids each entry names."""
+        if not self._depth:
+            raise StoreError("a write outside a transaction")  # a bug, never input
         for entry in entries:
-            cursor = self._db.execute(
-                "INSERT INTO audit (entry) VALUES (?)", (encode_audit(entry),)
-            )
+            try:
+                cursor = self._db.execute(
+                    "INSERT INTO audit (entry) VALUES (?)", (encode_audit(entry),)
+                )
+            except sqlite3.Error as err:
+                raise _fail("writing the audit ledger", err) from None
             seq = cursor.lastrowid
             names = {entry.contact_id, *entry.other_ids} - {None}
             self._write_many(
