@@ -125,6 +125,7 @@ class Persistence:
         *,
         synchronous: Synchronous = "FULL",
         timeout: float = 30.0,
+        page_cache_mb: int = 64,
         **options: Any,
     ) -> H:
         """Open (or create) a hub on an SQLite database file.
@@ -138,6 +139,7 @@ class Persistence:
             :meth:`ingest` acknowledged is on disk) or ``"NORMAL"`` (faster;
             a power cut may lose the last commits, never consistency).
         :param timeout: seconds a write waits for another writer (busy timeout).
+        :param page_cache_mb: SQLite's page cache for this hub's connection, in MiB.
         :param options: the other :class:`Hub` options.
         :raises SchemaVersionError: when the file was written by a newer
             omnicontact, or is not omnicontact's.
@@ -145,7 +147,9 @@ class Persistence:
         """
         from omnicontact.store.sqlite import SQLiteStore
 
-        store = SQLiteStore(path, synchronous=synchronous, timeout=timeout)
+        store = SQLiteStore(
+            path, synchronous=synchronous, timeout=timeout, page_cache_mb=page_cache_mb
+        )
         try:
             return cls(store=store, **options)
         except BaseException:

@@ -89,6 +89,9 @@ class SQLiteStore:
     :param timeout: seconds a writer waits for another writer's lock before
         :class:`StoreError` (the busy timeout).
     :param cache_size: decoded touchpoints kept in memory for reads.
+    :param page_cache_mb: SQLite's page cache for this connection, in MiB
+        (SQLite's own default is 2 MiB, which makes inserts into the indexes
+        of a large file read the disk again and again).
     :raises SchemaVersionError: when the file is newer than this code, or not omnicontact's.
     :raises StoreError: when the file cannot be opened.
     """
@@ -102,6 +105,7 @@ class SQLiteStore:
         synchronous: Synchronous = "FULL",
         timeout: float = 30.0,
         cache_size: int = 20_000,
+        page_cache_mb: int = 64,
     ) -> None:
         if synchronous not in ("FULL", "NORMAL"):
             raise ConfigurationError("synchronous: must be 'FULL' or 'NORMAL'")
@@ -116,6 +120,7 @@ class SQLiteStore:
             self._db.execute(f"PRAGMA synchronous = {synchronous}")
             self._db.execute(f"PRAGMA busy_timeout = {int(timeout * 1000):d}")
             self._db.execute("PRAGMA temp_store = MEMORY")
+            self._db.execute(f"PRAGMA cache_size = {-1024 * max(1, int(page_cache_mb)):d}")
             migrate(self._db)
         except sqlite3.Error as err:
             raise _fail("opening the database", err) from None
@@ -285,6 +290,29 @@ class SQLiteStore:
         touchpoint = decode_touchpoint(rows[0][0])
         remember(self._cache, position, touchpoint, self._cache_size)
         return touchpoint
+
+    def at_many(self, positions: Sequence[int]) -> list[Touchpoint]:
+        """Return the touchpoints at *positions*, reading the ones not cached in one query."""
+        found: dict[int, Touchpoint] = {}
+        missing = []
+        for position in positions:
+            cached = self._pending_tps.get(position) or self._cache.get(position)
+            if cached is None:
+                missing.append(position)
+            else:
+                found[position] = cached
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            marks = ", ".join("?" for _ in part)
+            rows = self._query(
+                f"SELECT position, body FROM touchpoints WHERE position IN ({marks})", part
+            )
+            for position, body in rows:
+                touchpoint = found[position] = decode_touchpoint(body)
+                remember(self._cache, position, touchpoint, self._cache_size)
+        if len(found) != len(set(positions)):
+            raise IndexError("no touchpoint at one of these positions")
+        return [found[p] for p in positions]
 
     def __len__(self) -> int:
         if self._length >= 0:
