@@ -200,8 +200,7 @@ class Persistence:
 
     def _catch_up(self) -> None:
         """Take in what other writers added to the log since this hub last looked."""
-        version, _ = self._store.saved_rules()
-        if version != self._rules_version:
+        if self._store.rules_version() != self._rules_version:
             self._replay()  # another hub trained the rules
             return
         resolver = self._resolver

@@ -162,7 +162,7 @@ class Decisions:
                 if rule.name in trained and to_dict is not None:
                     params[rule.name] = to_dict()
             self._store.save_rules(params)
-            self._rules_version = self._store.saved_rules()[0]
+            self._rules_version = self._store.rules_version()
             entry = AuditEntry(self._now(), "train", None, rules=trained, cause="train_matching")
             self._store.add_audit([entry])
             change = resolver.rebuild(self._items())

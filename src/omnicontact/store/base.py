@@ -106,5 +106,8 @@ class Store(Protocol):
     def saved_rules(self) -> tuple[int, dict[str, dict[str, Any]]]:
         """Return a version that changes with every :meth:`save_rules`, and the parameters."""
 
+    def rules_version(self) -> int:
+        """Return the version :meth:`saved_rules` gives, without reading the parameters."""
+
     def close(self) -> None:
         """Release the store's resources; a closed store is not used again."""

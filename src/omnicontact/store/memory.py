@@ -116,5 +116,9 @@ class MemoryStore:
         """Return the version and the saved parameters."""
         return self._rules_version, dict(self._rules)
 
+    def rules_version(self) -> int:
+        """Return the version of the saved parameters."""
+        return self._rules_version
+
     def close(self) -> None:
         """Nothing to release."""

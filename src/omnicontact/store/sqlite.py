@@ -430,6 +430,10 @@ class SQLiteStore:
         rows = self._query("SELECT name, params FROM rules ORDER BY name")
         return version, {name: json.loads(params) for name, params in rows}
 
+    def rules_version(self) -> int:
+        """Return the rules' version, without reading their parameters."""
+        return int(self._meta("rules_version"))
+
     def _meta(self, key: str) -> str:
         return str(self._query("SELECT value FROM meta WHERE key = ?", (key,))[0][0])
 
