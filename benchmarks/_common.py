@@ -172,12 +172,33 @@ def print_header(title: str, info: dict[str, Any]) -> None:
     print()
 
 
-def write_results(name: str, payload: dict[str, Any]) -> Path:
-    """Write *payload* to ``benchmarks/results/<name>.json``; return the path."""
-    RESULTS_DIR.mkdir(exist_ok=True)
-    path = RESULTS_DIR / f"{name}.json"
+def write_results(name: str, payload: dict[str, Any], path: Path | None = None) -> Path:
+    """Write *payload* to *path*, or to ``benchmarks/results/<name>.json``; return the path."""
+    if path is None:
+        RESULTS_DIR.mkdir(exist_ok=True)
+        path = RESULTS_DIR / f"{name}.json"
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
     return path
+
+
+RESULT_MARK = "RESULT "
+"""How a child process marks the line that carries its JSON result."""
+
+
+def child_result(cmd: Sequence[str], phase: str, size: int) -> dict[str, Any]:
+    """Run one phase of a benchmark in a child process; return the result it printed."""
+    done = subprocess.run(list(cmd), stdout=subprocess.PIPE, text=True, check=True)
+    for line in done.stdout.splitlines():
+        if line.startswith(RESULT_MARK):
+            return json.loads(line[len(RESULT_MARK) :])  # type: ignore[no-any-return]
+    raise RuntimeError(f"{phase} phase for {size} printed no result")
+
+
+def verdict(ok: bool) -> str:
+    """Return how a target is printed: PASS or MISS."""
+    return "PASS" if ok else "MISS"
 
 
 def peak_rss_mb() -> float:

@@ -828,12 +828,7 @@ def main() -> None:
         "splink_error": splink_error,
     }
     print(f"re-run:   {payload['command']}")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-        path = args.json
-    else:
-        path = write_results("matching", payload)
+    path = write_results("matching", payload, args.json)
     print(f"results:  {path}")
 
 

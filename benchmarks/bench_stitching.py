@@ -51,7 +51,6 @@ import gc
 import io
 import json
 import pstats
-import subprocess
 import sys
 import time
 import tracemalloc
@@ -62,7 +61,9 @@ from random import Random
 from typing import Any
 
 from _common import (
+    RESULT_MARK,
     check_resolution,
+    child_result,
     command_line,
     current_rss_mb,
     describe_revision,
@@ -72,6 +73,7 @@ from _common import (
     percentile,
     print_header,
     source_revision,
+    verdict,
     write_results,
 )
 
@@ -83,7 +85,6 @@ from omnicontact.normalize.normalizer import TouchpointNormalizer
 TARGET_THROUGHPUT = 50_000
 TARGET_BYTES = 1024
 CACHE_SIZE = 100_000  # the hub's default
-RESULT_MARK = "RESULT "
 REVISION = source_revision()  # when the code under test was imported
 
 
@@ -386,15 +387,7 @@ def _child(phase: str, size: int, args: argparse.Namespace) -> dict[str, Any]:
         str(args.check_limit),
         *(["--gc-compare"] if args.gc_compare else []),
     ]
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])  # type: ignore[no-any-return]
-    raise RuntimeError(f"{phase} phase for {size} printed no result")
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return child_result(cmd, phase, size)
 
 
 def _report(runs: list[dict[str, Any]]) -> list[str]:
@@ -446,9 +439,9 @@ def _report(runs: list[dict[str, Any]]) -> list[str]:
             )
         lines += [
             f"target >= {TARGET_THROUGHPUT:,} touchpoints/s: "
-            f"{_verdict(t['touchpoints_per_s'] >= TARGET_THROUGHPUT)}   "
+            f"{verdict(t['touchpoints_per_s'] >= TARGET_THROUGHPUT)}   "
             f"target <= {TARGET_BYTES} B/touchpoint: "
-            f"{_verdict(m['held_bytes_per_touchpoint'] <= TARGET_BYTES)}",
+            f"{verdict(m['held_bytes_per_touchpoint'] <= TARGET_BYTES)}",
         ]
         if m["top_allocations"]:
             lines.append("largest allocations held (B/touchpoint):")

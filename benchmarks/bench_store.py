@@ -74,7 +74,6 @@ import os
 import pstats
 import shutil
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import time
@@ -84,6 +83,8 @@ from typing import Any
 
 from _common import (
     BENCH_DIR,
+    RESULT_MARK,
+    child_result,
     command_line,
     current_rss_mb,
     describe_revision,
@@ -93,6 +94,7 @@ from _common import (
     percentile,
     print_header,
     source_revision,
+    verdict,
     write_results,
 )
 
@@ -101,7 +103,6 @@ from omnicontact import Hub, Identifier
 TARGET_THROUGHPUT = 20_000
 TARGET_P99_US = 1_000.0
 TARGET_P99_SIZE = 1_000_000
-RESULT_MARK = "RESULT "
 
 
 def _src_digest() -> str:
@@ -578,15 +579,7 @@ def _child(phase: str, size: int, db: Path, args: argparse.Namespace) -> dict[st
         str(args.profile_limit),
         *([] if args.vacuum else ["--no-vacuum"]),
     ]
-    done = subprocess.run(cmd, stdout=subprocess.PIPE, text=True, check=True)
-    for line in done.stdout.splitlines():
-        if line.startswith(RESULT_MARK):
-            return json.loads(line[len(RESULT_MARK) :])  # type: ignore[no-any-return]
-    raise RuntimeError(f"{phase} phase for {size} printed no result")
-
-
-def _verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return child_result(cmd, phase, size)
 
 
 def _mb(n: float) -> str:
@@ -672,9 +665,9 @@ def _report(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[str]:
         at = "" if size == TARGET_P99_SIZE else f" (target set at {TARGET_P99_SIZE:,})"
         lines += [
             f"target >= {TARGET_THROUGHPUT:,} touchpoints/s into SQLite: "
-            f"{_verdict(i['touchpoints_per_s'] >= TARGET_THROUGHPUT)}{target_sync}   "
+            f"{verdict(i['touchpoints_per_s'] >= TARGET_THROUGHPUT)}{target_sync}   "
             f"target lookup p99 <= {TARGET_P99_US / 1000:g} ms{at}: "
-            f"cold {_verdict(p99[0] <= TARGET_P99_US)}, warm {_verdict(p99[1] <= TARGET_P99_US)}",
+            f"cold {verdict(p99[0] <= TARGET_P99_US)}, warm {verdict(p99[1] <= TARGET_P99_US)}",
             "",
         ]
     return lines
@@ -793,12 +786,7 @@ def main() -> None:
         print()
         payload["profile"] = profile
     print(f"re-run:   {payload['command']}")
-    if args.json is not None:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(payload, indent=2, default=str) + "\n", encoding="utf-8")
-        path = args.json
-    else:
-        path = write_results("store", payload)
+    path = write_results("store", payload, args.json)
     print(f"results:  {path}")
 
 
