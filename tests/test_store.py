@@ -12,7 +12,6 @@ import random
 import sqlite3
 import tempfile
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -25,8 +24,8 @@ from omnicontact.store.codec import decode_touchpoint, encode_touchpoint
 
 from .conftest import fixed_clock, make_hub
 from .strategies import person_streams, touchpoint_streams, touchpoints
+from .test_resolution import T0, tp
 
-T0 = datetime(2026, 3, 1, tzinfo=timezone.utc)
 FILES = settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
@@ -36,17 +35,6 @@ def opened(path: Path | str, **options: object) -> oc.Hub:
     options.setdefault("clock", fixed_clock)
     options.setdefault("default_region", "FR")
     return oc.Hub.open(path, **options)  # type: ignore[arg-type]
-
-
-def tp(tid: str, minute: int, *idents: tuple[str, str], **traits: str) -> oc.Touchpoint:
-    return oc.Touchpoint(
-        id=tid,
-        occurred_at=T0 + timedelta(minutes=minute),
-        channel="web",
-        action="page_view",
-        identifiers=[oc.Identifier(k, v) for k, v in idents],
-        traits=traits,
-    )
 
 
 def partition(hub: oc.Hub) -> set[frozenset[str]]:
