@@ -47,6 +47,7 @@ class TestCli:
         assert "cookie_id (weak)" in text
         assert "matching rules: shared_identifier, person" in text
         assert "merge guards: placeholders, cardinality, cluster_size" in text
+        assert "channel adapter omnicontact: omnicontact's JSON form" in text
 
     def test_plugins_json(self) -> None:
         """`plugins --json` gives versions and kinds per plug-in."""

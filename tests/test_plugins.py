@@ -355,6 +355,7 @@ class TestHookspecs:
             if hasattr(getattr(hookspecs, name), "omnicontact_spec")
         ]
         assert {s.__name__ for s in specs} == {
+            "register_channel_adapters",
             "register_identifier_kinds",
             "register_matching_rules",
             "register_merge_guards",

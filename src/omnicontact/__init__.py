@@ -4,6 +4,7 @@ The public names are re-exported here; see ``docs/`` for the guide.
 """
 
 from omnicontact._version import __version__
+from omnicontact.adapters import AdapterRegistry, ChannelAdapter
 from omnicontact.errors import (
     AmbiguousIdentifierError,
     ConfigurationError,
@@ -47,6 +48,8 @@ from omnicontact.persistence import StoreCheck
 from omnicontact.store import Decision, MemoryStore, SQLiteStore, Store
 
 __all__ = [
+    "ChannelAdapter",
+    "AdapterRegistry",
     "Store",
     "SQLiteStore",
     "MemoryStore",

@@ -12,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from omnicontact.adapters.base import AdapterRegistry, ChannelAdapter
 from omnicontact.errors import (
     ConfigurationError,
     ConflictError,
@@ -51,6 +52,7 @@ class Batching:
     _resolver: Resolver
     _pause_gc: bool
     _batch_size: int
+    adapters: AdapterRegistry
 
     if TYPE_CHECKING:  # provided by Hub
 
@@ -79,31 +81,46 @@ class Batching:
         :raises StoreError: when the store failed: the chunks before the failing
             one stay committed, nothing of the failing chunk is kept.
         """
-        return self._batch(touchpoints, lambda item: item, on_error)
+        return self._batch(touchpoints, lambda item: (item,), on_error)
 
     def ingest(
         self,
-        records: Iterable[Mapping[str, Any] | Touchpoint],
+        payloads: Iterable[Any],
         *,
+        adapter: str | ChannelAdapter = "omnicontact",
         on_error: Literal["quarantine", "raise"] = "quarantine",
     ) -> IngestReport:
-        """Add records in omnicontact's JSON form (see :meth:`Touchpoint.from_mapping`).
+        """Add raw payloads of a channel, read by a channel adapter.
 
-        A record that cannot be read or normalized goes to :meth:`quarantine`
-        with its reason, and the stream goes on.
+        The default adapter, ``omnicontact``, reads omnicontact's JSON form
+        (see :meth:`Touchpoint.from_mapping`) and passes touchpoints through;
+        :attr:`adapters` lists the others. A payload that cannot be read or
+        normalized goes to :meth:`quarantine` with its reason, and the stream
+        goes on; so does one on which the adapter itself fails (as a
+        ``PluginError`` naming it). A payload may hold several touchpoints.
+
+        :param adapter: an adapter's name, or a :class:`ChannelAdapter`.
+        :raises ConfigurationError: for an unknown adapter name.
         """
+        chosen = self.adapters.get_adapter(adapter)
+        owner = self.adapters.get(chosen.name) is chosen
+        plugin = self.adapters.plugin_of(chosen.name) if owner else f"adapter {chosen.name}"
+        parse = chosen.parse
 
-        def build(record: Mapping[str, Any] | Touchpoint) -> Touchpoint:
-            if isinstance(record, Touchpoint):
-                return record
-            return Touchpoint.from_mapping(record)
+        def build(payload: Any) -> Iterable[Touchpoint]:
+            try:
+                return list(parse(payload))
+            except InvalidTouchpointError:
+                raise
+            except Exception as err:  # the adapter's own failure: quarantined, named
+                raise PluginError(plugin, "parse", f"raised {type(err).__name__}") from err
 
-        return self._batch(records, build, on_error)
+        return self._batch(payloads, build, on_error)
 
     def _batch(
         self,
         records: Iterable[Any],
-        build: Callable[[Any], Touchpoint],
+        build: Callable[[Any], Iterable[Touchpoint]],
         on_error: Literal["quarantine", "raise"],
     ) -> IngestReport:
         if on_error not in ("quarantine", "raise"):
@@ -138,7 +155,10 @@ class Batching:
                 gc.enable()
 
     def _run_batch(
-        self, records: Iterable[Any], build: Callable[[Any], Touchpoint], stop_on_error: bool
+        self,
+        records: Iterable[Any],
+        build: Callable[[Any], Iterable[Touchpoint]],
+        stop_on_error: bool,
     ) -> IngestReport:
         now = self._now()
         accepted = duplicates = 0
@@ -203,15 +223,19 @@ class Batching:
         return report
 
     def _build_chunk(
-        self, chunk: list[tuple[int, Any]], build: Callable[[Any], Touchpoint]
+        self, chunk: list[tuple[int, Any]], build: Callable[[Any], Iterable[Touchpoint]]
     ) -> list[tuple[int, Any, Touchpoint | OmnicontactError]]:
         """Build a chunk's touchpoints (or keep why not), and look their ids up at once."""
         built: list[tuple[int, Any, Touchpoint | OmnicontactError]] = []
         for index, record in chunk:
             try:
-                built.append((index, record, build(record)))
-            except InvalidTouchpointError as err:
+                touchpoints = list(build(record))
+                if not touchpoints:
+                    raise InvalidTouchpointError("payload", "holds no touchpoint")
+            except (InvalidTouchpointError, PluginError) as err:
                 built.append((index, record, err))
+                continue
+            built.extend((index, record, touchpoint) for touchpoint in touchpoints)
         look_up = getattr(self._store, "look_up", None)
         if look_up is not None:
             look_up([t.id for _, _, t in built if isinstance(t, Touchpoint)])

@@ -375,6 +375,9 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
                 "identifier_kinds": kinds_by_plugin.get(info.name, []),
                 "matching_rules": contributed.get(info.name, {}).get("rules", []),
                 "merge_guards": contributed.get(info.name, {}).get("guards", []),
+                "channel_adapters": sorted(
+                    name for name in hub.adapters if hub.adapters.plugin_of(name) == info.name
+                ),
             }
         )
     if args.json:
@@ -390,6 +393,8 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  matching rules: {', '.join(row['matching_rules'])}\n")
         if row["merge_guards"]:
             out.write(f"  merge guards: {', '.join(row['merge_guards'])}\n")
+        for name in row["channel_adapters"]:
+            out.write(f"  channel adapter {name}: {hub.adapters[name].description}\n")
     return 0
 
 

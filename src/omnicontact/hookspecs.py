@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
+    from omnicontact.adapters.base import ChannelAdapter
     from omnicontact.hub import Hub
     from omnicontact.ingest import Rejection
     from omnicontact.matching.config import MatchingConfig
@@ -30,6 +31,7 @@ __all__ = [
     "contact_split",
     "hookimpl",
     "hookspec",
+    "register_channel_adapters",
     "register_identifier_kinds",
     "register_matching_rules",
     "register_merge_guards",
@@ -61,6 +63,25 @@ def register_identifier_kinds() -> list[IdentifierKind]:  # type: ignore[empty-b
     :returns: a list of :class:`~omnicontact.IdentifierKind`.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def register_channel_adapters() -> list[ChannelAdapter]:  # type: ignore[empty-body]
+    """Contribute channel adapters: what turns a channel's raw payloads into touchpoints.
+
+    Called once when a :class:`~omnicontact.Hub` is created. Each adapter is a
+    :class:`~omnicontact.ChannelAdapter`: a ``name`` (what callers pass to
+    ``hub.ingest(payloads, adapter=name)``), a one-line ``description``, and
+    ``parse(payload)``, which returns the touchpoints of one payload or raises
+    :class:`~omnicontact.InvalidTouchpointError` naming the field and rule a
+    bad payload breaks (the hub quarantines it). ``parse`` must be a pure
+    function of the payload. An adapter with the name of a built-in one
+    replaces it; two plug-ins contributing the same name is an error.
+
+    :returns: a list of channel adapters.
+
+    .. versionadded:: 0.3
     """
 
 

@@ -11,6 +11,7 @@ from typing import Any, Literal
 import attrs
 from dateutil import tz as dateutil_tz
 
+from omnicontact.adapters.base import AdapterRegistry, ChannelAdapter
 from omnicontact.batching import Batching
 from omnicontact.errors import (
     AmbiguousIdentifierError,
@@ -197,6 +198,7 @@ class Hub(Persistence, Batching, Decisions):
             raise ConfigurationError(f"matching: unknown identifier kind(s) {', '.join(unknown)}")
         self.matching = matching
         self._guards = self._contributed("register_merge_guards", MergeGuard)
+        self.adapters = self._collect_adapters()
         self._base_rules = self._rules()
         self._resolver = self._new_resolver({})
         self._seen = self._seen_decisions = self._rules_version = 0
@@ -290,6 +292,24 @@ class Hub(Persistence, Batching, Decisions):
             names.add(name)
             found.append(item)
         return found
+
+    def _collect_adapters(self) -> AdapterRegistry:
+        """Collect channel adapters; a third-party one may replace a built-in one."""
+        hook = "register_channel_adapters"
+        owners: dict[str, str] = {}
+        found: list[tuple[str, ChannelAdapter]] = []
+        for plugin, item in self.plugins.collect(hook):
+            name = getattr(item, "name", None)
+            if not isinstance(item, ChannelAdapter) or not isinstance(name, str):
+                raise PluginRegistrationError(
+                    plugin, hook, f"returned a {type(item).__name__}, not a ChannelAdapter"
+                )
+            owner = owners.get(name)
+            if owner is not None and not self.plugins.is_builtin(owner):
+                raise PluginRegistrationError(plugin, hook, f"a second adapter is named {name!r}")
+            owners[name] = plugin
+            found.append((plugin, item))
+        return AdapterRegistry(found)
 
     def _is_strong(self, kind: str) -> bool:
         is_strong = self._strong.get(kind)

@@ -41,6 +41,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnicontact.phone", "omnicontact.normalize.phone"),
     ("omnicontact.ids", "omnicontact.normalize.ids"),
     ("omnicontact.matching", "omnicontact.matching.builtin"),
+    ("omnicontact.adapters", "omnicontact.adapters.json_form"),
 )
 """``(plug-in name, module)`` of each built-in plug-in, registered in this order."""
 
