@@ -21,6 +21,8 @@ from typing import Any, TextIO
 
 from omnicontact._frozen import thaw
 from omnicontact._version import __version__
+from omnicontact.adapters.base import ChannelAdapter
+from omnicontact.adapters.tabular import TabularAdapter, TabularMapping, numbered_csv_rows
 from omnicontact.errors import OmnicontactError
 from omnicontact.hub import Hub
 from omnicontact.ingest import IngestReport, Rejection
@@ -46,14 +48,20 @@ def sample_path() -> Path:
 
 
 def _records(paths: Sequence[str]) -> Iterator[tuple[str, int, Any]]:
-    """Yield ``(file, line number, parsed record or a Rejection-worthy error)``."""
+    """Yield ``(file, line number, parsed record or a Rejection-worthy error)``.
+
+    ``.csv`` files are read as rows of header to cell; anything else as JSON Lines.
+    """
     for name in paths:
         stream: TextIO
         if name == "-":
             stream = sys.stdin
             yield from _lines("<stdin>", stream)
+        elif name.lower().endswith(".csv"):
+            for number, row in numbered_csv_rows(name):
+                yield name, number, row
         else:
-            with open(name, encoding="utf-8") as stream:
+            with open(name, encoding="utf-8", errors="surrogateescape") as stream:
                 yield from _lines(name, stream)
 
 
@@ -61,21 +69,28 @@ def _lines(name: str, stream: TextIO) -> Iterator[tuple[str, int, Any]]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        if any("\udc80" <= ch <= "\udcff" for ch in line):
+            yield name, number, _BadLine("", "UnicodeDecodeError", "is not valid UTF-8")
+            continue
         try:
             yield name, number, json.loads(line)
         except json.JSONDecodeError:
-            yield name, number, _BadLine(line)
+            yield name, number, _BadLine(line, "JSONDecodeError", "is not valid JSON")
 
 
 class _BadLine:
-    __slots__ = ("text",)
+    __slots__ = ("error", "reason", "text")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, error: str, reason: str) -> None:
         self.text = text
+        self.error = error
+        self.reason = reason
 
 
-def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str, int, Rejection]]]:
-    """Ingest JSON Lines files; return the report and where each rejection came from."""
+def _load(
+    hub: Hub, paths: Sequence[str], adapter: str | ChannelAdapter = "omnicontact"
+) -> tuple[IngestReport, list[tuple[str, int, Rejection]]]:
+    """Ingest JSON Lines or CSV files; return the report and where each rejection came from."""
     report = IngestReport()
     where: list[tuple[str, int, Rejection]] = []
     batch: list[Any] = []
@@ -85,7 +100,7 @@ def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str,
         nonlocal report
         if not batch:
             return
-        part = hub.ingest(batch)
+        part = hub.ingest(batch, adapter=adapter)
         report += part
         where.extend((*origin[r.position], r) for r in part.quarantined)
         batch.clear()
@@ -93,9 +108,7 @@ def _load(hub: Hub, paths: Sequence[str]) -> tuple[IngestReport, list[tuple[str,
 
     for name, number, record in _records(paths):
         if isinstance(record, _BadLine):
-            rejection = Rejection(
-                number, record.text, "JSONDecodeError", "line", "is not valid JSON"
-            )
+            rejection = Rejection(number, record.text, record.error, "line", record.reason)
             report += IngestReport(quarantined=(rejection,))
             where.append((name, number, rejection))
             continue
@@ -203,12 +216,21 @@ def _print_report(
 
 
 def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
+    adapter: str | ChannelAdapter = args.adapter or "omnicontact"
+    if args.mapping is not None:
+        if args.adapter not in (None, "tabular"):
+            raise OmnicontactError("--mapping is for --adapter tabular")
+        adapter = TabularAdapter(TabularMapping.from_file(args.mapping))
+    elif adapter == "tabular":
+        raise OmnicontactError("--adapter tabular needs --mapping FILE")
     with _hub(args) as hub:
-        return _ingest(hub, args, out)
+        return _ingest(hub, args, out, adapter)
 
 
-def _ingest(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
-    report, where = _load(hub, args.files or [str(sample_path())])
+def _ingest(
+    hub: Hub, args: argparse.Namespace, out: TextIO, adapter: str | ChannelAdapter
+) -> int:
+    report, where = _load(hub, args.files or [str(sample_path())], adapter)
     contacts = list(hub.contacts())
     if args.json:
         for contact in contacts:
@@ -434,6 +456,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_ingest.add_argument(
         "files", nargs="*", help="JSON Lines files ('-' for stdin); default: the sample"
+    )
+    p_ingest.add_argument(
+        "--adapter", help="the channel adapter that reads the files (default: omnicontact)"
+    )
+    p_ingest.add_argument(
+        "--mapping", help="a JSON mapping of columns for the tabular adapter (CSV or JSONL rows)"
     )
     common(p_ingest)
     hub_options(p_ingest)
