@@ -5,6 +5,7 @@ The public names are re-exported here; see ``docs/`` for the guide.
 
 from omnicontact._version import __version__
 from omnicontact.adapters import AdapterRegistry, ChannelAdapter
+from omnicontact.cases import Case
 from omnicontact.errors import (
     AmbiguousIdentifierError,
     ConfigurationError,
@@ -48,24 +49,19 @@ from omnicontact.persistence import StoreCheck
 from omnicontact.store import Decision, MemoryStore, SQLiteStore, Store
 
 __all__ = [
-    "ChannelAdapter",
     "AdapterRegistry",
-    "Store",
-    "SQLiteStore",
-    "MemoryStore",
-    "Decision",
-    "StoreCheck",
-    "StoreError",
-    "SchemaVersionError",
     "AmbiguousIdentifierError",
     "AuditEntry",
     "CardinalityGuard",
+    "Case",
     "Change",
+    "ChannelAdapter",
     "ClusterView",
     "ConfigurationError",
     "ConflictError",
     "Contact",
     "ContactNotFoundError",
+    "Decision",
     "Evidence",
     "EvidencePart",
     "Explanation",
@@ -81,6 +77,7 @@ __all__ = [
     "InvalidTouchpointError",
     "MatchingConfig",
     "MatchingRule",
+    "MemoryStore",
     "MergeGuard",
     "NormalizeContext",
     "OmnicontactError",
@@ -93,8 +90,13 @@ __all__ = [
     "Record",
     "Rejection",
     "ReviewItem",
+    "SQLiteStore",
+    "SchemaVersionError",
     "SharedIdentifierRule",
     "SizeGuard",
+    "Store",
+    "StoreCheck",
+    "StoreError",
     "Strength",
     "SurvivorshipPolicy",
     "Touchpoint",

@@ -13,7 +13,7 @@ import re
 import sys
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -24,6 +24,9 @@ from omnicontact.errors import (
     InvalidTimestampError,
     InvalidTouchpointError,
 )
+
+if TYPE_CHECKING:
+    from omnicontact.cases import Case
 
 __all__ = ["Contact", "Identifier", "Touchpoint"]
 
@@ -402,6 +405,18 @@ class Contact:
     def identifiers_of(self, kind: str) -> tuple[str, ...]:
         """Return the normalized values of one identifier kind."""
         return tuple(i.value for i in self.identifiers if i.kind == kind)
+
+    @property
+    def cases(self) -> tuple[Case, ...]:
+        """Its cases across channels (touchpoints with a ``case_id`` property), oldest first."""
+        from omnicontact.cases import cases_of
+
+        return cases_of(self.timeline)
+
+    @property
+    def open_cases(self) -> tuple[Case, ...]:
+        """Its cases not solved or closed yet: what an agent on any channel should see."""
+        return tuple(case for case in self.cases if case.is_open)
 
     def __repr__(self) -> str:
         return (
