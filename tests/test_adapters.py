@@ -62,13 +62,14 @@ class TestRegistry:
     def test_the_builtin_json_form_adapter_is_registered_by_its_plugin(self) -> None:
         """`omnicontact` is there, from the built-in plug-in `omnicontact.adapters`."""
         hub = make_hub()
-        assert list(hub.adapters) == ["omnicontact"]
+        assert "omnicontact" in hub.adapters
         assert hub.adapters.plugin_of("omnicontact") == "omnicontact.adapters"
+        assert all(hub.plugins.is_builtin(hub.adapters.plugin_of(name)) for name in hub.adapters)
         assert isinstance(hub.adapters["omnicontact"], oc.ChannelAdapter)
 
     def test_a_plugin_adds_an_adapter(self) -> None:
         hub = hub_with(Lines())
-        assert set(hub.adapters) == {"omnicontact", "lines"}
+        assert set(hub.adapters) == set(make_hub().adapters) | {"lines"}
         assert hub.adapters.plugin_of("lines") == "tests.test_adapters.Plugin"
 
     def test_a_third_party_adapter_replaces_a_builtin_one(self) -> None:

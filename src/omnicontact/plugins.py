@@ -42,6 +42,7 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnicontact.ids", "omnicontact.normalize.ids"),
     ("omnicontact.matching", "omnicontact.matching.builtin"),
     ("omnicontact.adapters", "omnicontact.adapters.json_form"),
+    ("omnicontact.segment", "omnicontact.adapters.segment"),
 )
 """``(plug-in name, module)`` of each built-in plug-in, registered in this order."""
 
