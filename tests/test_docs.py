@@ -69,7 +69,14 @@ class TestDocs:
 EXAMPLE_RE = re.compile(
     r"^```python\n(.*?)^```\n(?:\n*```text\n(.*?)^```)?", re.DOTALL | re.MULTILINE
 )
-EXAMPLE_PAGES = ("matching.md", "plugins.md", "concepts.md", "quickstart.md", "storage.md")
+EXAMPLE_PAGES = (
+    "matching.md",
+    "plugins.md",
+    "concepts.md",
+    "quickstart.md",
+    "storage.md",
+    "adapters.md",
+)
 
 
 def examples() -> list[tuple[str, int, str, str | None]]:

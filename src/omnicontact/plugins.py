@@ -43,6 +43,9 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnicontact.matching", "omnicontact.matching.builtin"),
     ("omnicontact.adapters", "omnicontact.adapters.json_form"),
     ("omnicontact.segment", "omnicontact.adapters.segment"),
+    ("omnicontact.orders", "omnicontact.adapters.orders"),
+    ("omnicontact.email_events", "omnicontact.adapters.email_events"),
+    ("omnicontact.support", "omnicontact.adapters.support"),
 )
 """``(plug-in name, module)`` of each built-in plug-in, registered in this order."""
 
