@@ -261,3 +261,14 @@ class TestDatabase:
         status, _ = run("check", "--db", "absent.db", "--no-plugins")
         assert status == 1
         assert "no database" in capsys.readouterr().err
+
+
+def test_ingest_shows_progress_on_stderr_when_asked(capsys: pytest.CaptureFixture[str]) -> None:
+    """--progress rewrites one line per committed chunk on stderr; the report stays on stdout."""
+    status, text = run("ingest", "--progress", "--memory", "--no-plugins")
+    err = capsys.readouterr().err
+    assert status == 0
+    assert "\r68 records: 68 accepted, 0 duplicates, 0 quarantined\n" in err
+    assert "68 accepted" in text
+    status, _ = run("ingest", "--no-progress", "--memory", "--no-plugins")
+    assert capsys.readouterr().err == ""

@@ -28,6 +28,7 @@ from omnicontact.errors import (
 from omnicontact.hookspecs import hookimpl
 from omnicontact.hub import Hub, HubStats, Receipt
 from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.limits import PayloadLimits
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.matching.builtin import SharedIdentifierRule
 from omnicontact.matching.changes import Change
@@ -82,6 +83,7 @@ __all__ = [
     "NormalizeContext",
     "OmnicontactError",
     "OmnicontactWarning",
+    "PayloadLimits",
     "PersonRule",
     "PlaceholderGuard",
     "PluginError",

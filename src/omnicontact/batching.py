@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import itertools
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from datetime import datetime
@@ -26,6 +27,7 @@ from omnicontact.errors import (
     PluginError,
 )
 from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.limits import PayloadLimits
 from omnicontact.model import Touchpoint
 
 if TYPE_CHECKING:
@@ -36,12 +38,19 @@ if TYPE_CHECKING:
 __all__ = ["Batching"]
 
 
-def _rejection(index: int, record: Any, err: OmnicontactError) -> Rejection:
+def _rejection(
+    index: int, record: Any, err: OmnicontactError, adapter: str | None
+) -> Rejection:
     """Return the quarantine entry for a record that could not be added."""
     if isinstance(err, PluginError):
-        return Rejection(index, record, type(err).__name__, "plugin", str(err))
+        return Rejection(index, record, type(err).__name__, "plugin", str(err), adapter)
     field = getattr(err, "field", "id")
-    return Rejection(index, record, type(err).__name__, field, getattr(err, "rule", str(err)))
+    reason = getattr(err, "rule", str(err))
+    return Rejection(index, record, type(err).__name__, field, reason, adapter)
+
+
+Progress = Callable[[IngestReport], object]
+"""Called after each committed chunk of a batch with the report so far."""
 
 
 
@@ -53,6 +62,8 @@ class Batching:
     _pause_gc: bool
     _batch_size: int
     adapters: AdapterRegistry
+    limits: PayloadLimits
+    _lock: threading.RLock
 
     if TYPE_CHECKING:  # provided by Hub
 
@@ -70,18 +81,20 @@ class Batching:
         touchpoints: Iterable[Touchpoint],
         *,
         on_error: Literal["quarantine", "raise"] = "quarantine",
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Add a batch; a touchpoint that cannot be added is quarantined with its reason.
 
         :param on_error: ``"raise"`` stops at the first bad touchpoint instead
             (the ones before it stay added).
+        :param progress: called after each committed chunk with the report so far.
         :raises PluginError: after the whole batch, when a notified plug-in raised
             (notifications follow each committed chunk of ``batch_size``);
             its ``report`` attribute holds the batch's report.
         :raises StoreError: when the store failed: the chunks before the failing
             one stay committed, nothing of the failing chunk is kept.
         """
-        return self._batch(touchpoints, lambda item: (item,), on_error)
+        return self._batch(touchpoints, lambda item: (item,), on_error, None, progress)
 
     def ingest(
         self,
@@ -89,6 +102,7 @@ class Batching:
         *,
         adapter: str | ChannelAdapter = "omnicontact",
         on_error: Literal["quarantine", "raise"] = "quarantine",
+        progress: Progress | None = None,
     ) -> IngestReport:
         """Add raw payloads of a channel, read by a channel adapter.
 
@@ -99,15 +113,26 @@ class Batching:
         goes on; so does one on which the adapter itself fails (as a
         ``PluginError`` naming it). A payload may hold several touchpoints.
 
+        The payloads are read one chunk (``batch_size``) at a time, so memory
+        stays bounded whatever their number. A payload over the hub's
+        ``limits`` (nesting, string length, size) is quarantined before the
+        adapter sees it.
+
         :param adapter: an adapter's name, or a :class:`ChannelAdapter`.
+        :param progress: called after each committed chunk with the report so far.
+        :returns: the report; ``accepted`` and ``duplicates`` count touchpoints
+            (a payload may hold several), ``quarantined`` payloads, and
+            ``channels`` the touchpoints accepted per channel.
         :raises ConfigurationError: for an unknown adapter name.
         """
         chosen = self.adapters.get_adapter(adapter)
         owner = self.adapters.get(chosen.name) is chosen
         plugin = self.adapters.plugin_of(chosen.name) if owner else f"adapter {chosen.name}"
         parse = chosen.parse
+        limits = self.limits
 
         def build(payload: Any) -> Iterable[Touchpoint]:
+            limits.check(payload)
             try:
                 return list(parse(payload))
             except InvalidTouchpointError:
@@ -115,18 +140,48 @@ class Batching:
             except Exception as err:  # the adapter's own failure: quarantined, named
                 raise PluginError(plugin, "parse", f"raised {type(err).__name__}") from err
 
-        return self._batch(payloads, build, on_error)
+        return self._batch(payloads, build, on_error, chosen.name, progress)
+
+    def replay_quarantine(self) -> IngestReport:
+        """Ingest the quarantined records again, each with the adapter that first read it.
+
+        After a fix (a new adapter version, a new identifier kind, a setting),
+        what now passes enters the log and leaves the quarantine; what still
+        fails is quarantined again, with its current reason. The records are
+        taken out of the quarantine only once they are re-ingested, so an
+        interruption loses none (at worst one is listed twice).
+
+        :raises ConfigurationError: when a record's adapter is no longer
+            registered; nothing is replayed then.
+        """
+        with self._lock:
+            held = self._store.rejections()
+            for rejection in held:
+                if rejection.adapter is not None:
+                    self.adapters.get_adapter(rejection.adapter)
+            report = IngestReport()
+            for adapter, group in itertools.groupby(held, key=lambda r: r.adapter):
+                records = [r.record for r in group]
+                if adapter is None:
+                    report += self.add_many(records)
+                else:
+                    report += self.ingest(records, adapter=adapter)
+            with self._store.transaction():
+                self._store.drop_rejections(len(held))
+            return report
 
     def _batch(
         self,
         records: Iterable[Any],
         build: Callable[[Any], Iterable[Touchpoint]],
         on_error: Literal["quarantine", "raise"],
+        adapter: str | None,
+        progress: Progress | None,
     ) -> IngestReport:
         if on_error not in ("quarantine", "raise"):
             raise ConfigurationError("on_error: must be 'quarantine' or 'raise'")
         with self._gc_paused():
-            return self._run_batch(records, build, on_error == "raise")
+            return self._run_batch(records, build, on_error == "raise", adapter, progress)
 
     @contextlib.contextmanager
     def _deferred(self) -> Iterator[list[Change]]:
@@ -159,9 +214,12 @@ class Batching:
         records: Iterable[Any],
         build: Callable[[Any], Iterable[Touchpoint]],
         stop_on_error: bool,
+        adapter: str | None,
+        progress: Progress | None,
     ) -> IngestReport:
         now = self._now()
         accepted = duplicates = 0
+        channels: dict[str, int] = {}
         rejected: list[Rejection] = []
         stopped: OmnicontactError | None = None
         plugin_failure: PluginError | None = None
@@ -187,12 +245,14 @@ class Batching:
                             except (InvalidTouchpointError, ConflictError, PluginError) as err:
                                 if stop_on_error:
                                     raise
-                                chunk_rejected.append(_rejection(index, record, err))
+                                chunk_rejected.append(_rejection(index, record, err, adapter))
                                 continue
                             if duplicate:
                                 duplicates += 1
                             else:
                                 accepted += 1
+                                channel = touchpoint.channel
+                                channels[channel] = channels.get(channel, 0) + 1
                             if change:
                                 changes.append((change, self._store.at(position).id))
                     except (InvalidTouchpointError, ConflictError, PluginError) as err:
@@ -212,11 +272,13 @@ class Batching:
                 except PluginError as err:
                     plugin_failure = plugin_failure or err
             rejected.extend(chunk_rejected)
+            if progress is not None:
+                progress(IngestReport(accepted, duplicates, tuple(rejected), dict(channels)))
             if stopped is not None or taken < size:
                 break
         if stopped is not None:
             raise stopped
-        report = IngestReport(accepted, duplicates, tuple(rejected))
+        report = IngestReport(accepted, duplicates, tuple(rejected), channels)
         if plugin_failure is not None:
             plugin_failure.report = report
             raise plugin_failure

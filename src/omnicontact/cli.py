@@ -88,9 +88,16 @@ class _BadLine:
 
 
 def _load(
-    hub: Hub, paths: Sequence[str], adapter: str | ChannelAdapter = "omnicontact"
+    hub: Hub,
+    paths: Sequence[str],
+    adapter: str | ChannelAdapter = "omnicontact",
+    progress: TextIO | None = None,
 ) -> tuple[IngestReport, list[tuple[str, int, Rejection]]]:
-    """Ingest JSON Lines or CSV files; return the report and where each rejection came from."""
+    """Ingest JSON Lines or CSV files; return the report and where each rejection came from.
+
+    With *progress*, a line counting what was committed so far is rewritten
+    there after each chunk.
+    """
     report = IngestReport()
     where: list[tuple[str, int, Rejection]] = []
     batch: list[Any] = []
@@ -100,7 +107,18 @@ def _load(
         nonlocal report
         if not batch:
             return
-        part = hub.ingest(batch, adapter=adapter)
+        done = report
+
+        def show(so_far: IngestReport) -> None:
+            if progress is not None:
+                now = done + so_far
+                progress.write(
+                    f"\r{now.total:,} records: {now.accepted:,} accepted, "
+                    f"{now.duplicates:,} duplicates, {len(now.quarantined):,} quarantined"
+                )
+                progress.flush()
+
+        part = hub.ingest(batch, adapter=adapter, progress=show)
         report += part
         where.extend((*origin[r.position], r) for r in part.quarantined)
         batch.clear()
@@ -230,7 +248,11 @@ def _cmd_ingest(args: argparse.Namespace, out: TextIO) -> int:
 def _ingest(
     hub: Hub, args: argparse.Namespace, out: TextIO, adapter: str | ChannelAdapter
 ) -> int:
-    report, where = _load(hub, args.files or [str(sample_path())], adapter)
+    wanted = args.progress if args.progress is not None else sys.stderr.isatty()
+    shown = sys.stderr if wanted else None
+    report, where = _load(hub, args.files or [str(sample_path())], adapter, shown)
+    if shown is not None:
+        shown.write("\n")
     contacts = list(hub.contacts())
     if args.json:
         for contact in contacts:
@@ -462,6 +484,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p_ingest.add_argument(
         "--mapping", help="a JSON mapping of columns for the tabular adapter (CSV or JSONL rows)"
+    )
+    p_ingest.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show progress on stderr (default: when stderr is a terminal)",
     )
     common(p_ingest)
     hub_options(p_ingest)

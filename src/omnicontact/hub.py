@@ -26,6 +26,7 @@ from omnicontact.errors import (
     TouchpointNotFoundError,
 )
 from omnicontact.ingest import Rejection
+from omnicontact.limits import PayloadLimits
 from omnicontact.matching.changes import Change
 from omnicontact.matching.config import MatchingConfig
 from omnicontact.matching.decisions import Decisions, record_of
@@ -111,6 +112,8 @@ class Hub(Persistence, Batching, Decisions):
     :param cache_size: normalized identifiers kept in the cache.
     :param store: where the log lives; in memory by default (:meth:`open`
         gives a hub on an SQLite file).
+    :param limits: size and shape limits on the payloads :meth:`ingest`
+        reads (:class:`PayloadLimits` defaults otherwise).
     :param batch_size: touchpoints per transaction in :meth:`add_many` and
         :meth:`ingest`: on a persistent store each is one commit, so memory
         stays bounded and other writers get their turn.
@@ -147,6 +150,7 @@ class Hub(Persistence, Batching, Decisions):
         pause_gc: bool = True,
         matching: MatchingConfig | None = None,
         batch_size: int = 2000,
+        limits: PayloadLimits | None = None,
     ) -> None:
         if default_region is not None:
             try:
@@ -161,6 +165,9 @@ class Hub(Persistence, Batching, Decisions):
             raise ConfigurationError("cache_size: must not be negative")
         if batch_size < 1:
             raise ConfigurationError("batch_size: must be at least 1")
+        if limits is not None and not isinstance(limits, PayloadLimits):
+            raise ConfigurationError("limits: must be a PayloadLimits")
+        self.limits = limits or PayloadLimits()
         if store is not None and not isinstance(store, Store):
             raise ConfigurationError("store: does not implement the Store protocol")
         self.plugins = Plugins(

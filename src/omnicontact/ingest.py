@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import attrs
@@ -19,6 +20,9 @@ class Rejection:
     :param error: the name of the error class (``InvalidIdentifierError``).
     :param field: the field that is wrong.
     :param reason: the rule it breaks, never the personal value.
+    :param adapter: the channel adapter that read the record (``None`` for
+        touchpoints given to ``add_many``); :meth:`Hub.replay_quarantine`
+        reads it with the same adapter again.
     """
 
     position: int
@@ -26,11 +30,12 @@ class Rejection:
     error: str
     field: str
     reason: str
+    adapter: str | None = None
 
     def __repr__(self) -> str:
         return (
             f"Rejection(position={self.position}, error={self.error!r}, "
-            f"field={self.field!r}, reason={self.reason!r})"
+            f"field={self.field!r}, reason={self.reason!r}, adapter={self.adapter!r})"
         )
 
 
@@ -41,11 +46,13 @@ class IngestReport:
     :param accepted: touchpoints that entered the log.
     :param duplicates: touchpoints already in the log with the same content.
     :param quarantined: the records rejected, each with its reason.
+    :param channels: touchpoints accepted per channel.
     """
 
     accepted: int = 0
     duplicates: int = 0
     quarantined: tuple[Rejection, ...] = ()
+    channels: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
 
     @property
     def total(self) -> int:
@@ -53,8 +60,12 @@ class IngestReport:
         return self.accepted + self.duplicates + len(self.quarantined)
 
     def __add__(self, other: IngestReport) -> IngestReport:
+        channels = dict(self.channels)
+        for channel, count in other.channels.items():
+            channels[channel] = channels.get(channel, 0) + count
         return IngestReport(
             self.accepted + other.accepted,
             self.duplicates + other.duplicates,
             self.quarantined + other.quarantined,
+            channels,
         )

@@ -100,6 +100,9 @@ class Store(Protocol):
     def count_rejections(self) -> int:
         """Return how many records the quarantine holds."""
 
+    def drop_rejections(self, count: int) -> None:
+        """Forget the *count* oldest records of the quarantine (inside a transaction)."""
+
     def save_rules(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
         """Keep the parameters of trained matching rules, by rule name."""
 

@@ -126,7 +126,13 @@ def encode_record(rejection: Rejection) -> tuple[str, str]:
     try:
         return "json", json.dumps(record, ensure_ascii=False, sort_keys=True, default=str)
     except (TypeError, ValueError):
+        pass
+    except RecursionError:  # nested beyond any limit: its reason says so
+        return "text", "(a record nested too deeply to store)"
+    try:
         return "text", str(record)
+    except RecursionError:
+        return "text", "(a record nested too deeply to store)"
 
 
 def decode_record(form: str, text: str) -> Any:

@@ -107,6 +107,10 @@ class MemoryStore:
         """Return the size of the quarantine."""
         return len(self._quarantine)
 
+    def drop_rejections(self, count: int) -> None:
+        """Forget the *count* oldest quarantined records."""
+        del self._quarantine[:count]
+
     def save_rules(self, rules: Mapping[str, Mapping[str, Any]]) -> None:
         """Keep trained rules' parameters."""
         self._rules = {name: dict(params) for name, params in rules.items()}

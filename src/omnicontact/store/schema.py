@@ -76,7 +76,12 @@ _V1 = (
     "INSERT INTO meta (key, value) VALUES ('projected_through', '0'), ('rules_version', '0')",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1]
+_V2 = (
+    # The channel adapter that read a quarantined record, to replay it with the same one.
+    "ALTER TABLE quarantine ADD COLUMN adapter TEXT",
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2]
 """``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)

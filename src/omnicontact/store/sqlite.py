@@ -390,17 +390,28 @@ class SQLiteStore:
         """Keep a rejected record."""
         form, text = encode_record(rejection)
         self._write(
-            "INSERT INTO quarantine (position, error, field, reason, form, record)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (rejection.position, rejection.error, rejection.field, rejection.reason, form, text),
+            "INSERT INTO quarantine (position, error, field, reason, form, record, adapter)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                rejection.position,
+                rejection.error,
+                rejection.field,
+                rejection.reason,
+                form,
+                text,
+                rejection.adapter,
+            ),
         )
 
     def rejections(self) -> tuple[Rejection, ...]:
         """Return the quarantine, oldest first."""
         rows = self._query(
-            "SELECT position, error, field, reason, form, record FROM quarantine ORDER BY seq"
+            "SELECT position, error, field, reason, form, record, adapter"
+            " FROM quarantine ORDER BY seq"
         )
-        return tuple(Rejection(p, decode_record(f, r), e, fi, re) for p, e, fi, re, f, r in rows)
+        return tuple(
+            Rejection(p, decode_record(f, r), e, fi, re, a) for p, e, fi, re, f, r, a in rows
+        )
 
     def drain_rejections(self) -> tuple[Rejection, ...]:
         """Return the quarantine and empty it, atomically."""
@@ -408,6 +419,13 @@ class SQLiteStore:
             drained = self.rejections()
             self._write("DELETE FROM quarantine")
         return drained
+
+    def drop_rejections(self, count: int) -> None:
+        """Forget the *count* oldest quarantined records."""
+        self._write(
+            "DELETE FROM quarantine WHERE seq IN (SELECT seq FROM quarantine ORDER BY seq LIMIT ?)",
+            (count,),
+        )
 
     def count_rejections(self) -> int:
         """Return the size of the quarantine."""
