@@ -110,3 +110,20 @@ class TestExamples:
         printed = capsys.readouterr().out
         if expected is not None:  # a block without output shown must still run without error
             assert printed.strip() == expected.strip(), f"docs/{page} block {number}"
+
+
+def test_the_sms_tutorial_example_prints_what_the_page_shows(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SMS package section of plugin-tutorial.md runs from the repository root."""
+    text = (DOCS / "plugin-tutorial.md").read_text(encoding="utf-8")
+    section = text[text.index("## A channel adapter package: omnicontact-sms") :]
+    blocks = EXAMPLE_RE.findall(section)
+    assert blocks
+    monkeypatch.chdir(DOCS.parent)
+    monkeypatch.syspath_prepend(str(DOCS.parent / "examples" / "omnicontact-sms" / "src"))
+    for code, expected in blocks:
+        exec(compile(code, "docs/plugin-tutorial.md", "exec"), {"__name__": "__docs__"})
+        printed = capsys.readouterr().out
+        if expected:
+            assert printed.strip() == expected.strip()
