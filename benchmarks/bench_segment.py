@@ -120,7 +120,8 @@ def write_file(size: int, seed: int, folder: Path) -> tuple[Path, int]:
 
 def phase_ingest(path: Path) -> dict[str, Any]:
     """Time the whole pipeline, then its parts, in this (fresh) process."""
-    lines = sum(1 for _ in open(path, encoding="utf-8"))
+    with open(path, encoding="utf-8") as stream:
+        lines = sum(1 for _ in stream)
     hub = Hub(load_entry_points=False, default_region="FR")
     gc.collect()
     start = time.perf_counter()
