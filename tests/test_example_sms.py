@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import io
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -237,3 +239,35 @@ def test_random_events_never_crash_or_leak(payloads: list[dict[str, Any]]) -> No
         assert "PHONE" not in rejection.reason
         assert "BODY" not in rejection.reason
         assert "1415555" not in rejection.reason
+
+
+def test_pip_installs_the_package_and_a_fresh_hub_discovers_it(tmp_path: Path) -> None:
+    """A real `pip install` of the folder, then a new interpreter: Hub() finds the adapter."""
+    folder = Path(__file__).resolve().parents[1] / "examples" / "omnicontact-sms"
+    target = tmp_path / "site"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(folder),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD"}
+    env["PYTHONPATH"] = str(target)
+    code = (
+        "import omnicontact as oc\n"
+        "hub = oc.Hub()\n"
+        "print(hub.adapters.plugin_of('sms'), 'sms' in hub.adapters)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["sms", "True"]
