@@ -158,6 +158,26 @@ class TestReplay:
         assert len(hub.quarantine()) == 1
 
 
+def test_records_of_an_unregistered_adapter_replay_with_it_given() -> None:
+    """A tabular file's bad row: replayed with the adapter passed again, after a fix."""
+    from omnicontact.adapters.tabular import TabularAdapter
+
+    mapping = {
+        "id": "ref",
+        "occurred_at": "when",
+        "channel": {"value": "crm"},
+        "action": {"value": "import"},
+    }
+    hub = make_hub()
+    hub.ingest([{"ref": "r1", "when": "yesterday-ish"}], adapter=TabularAdapter(mapping))
+    with pytest.raises(oc.ConfigurationError, match="no adapter named 'tabular'"):
+        hub.replay_quarantine()
+    fixed = {**mapping, "occurred_at": {"value": "2026-03-02T10:00:00+00:00"}}
+    report = hub.replay_quarantine(adapters={"tabular": TabularAdapter(fixed)})
+    assert report.accepted == 1
+    assert hub.quarantine() == ()
+
+
 def test_a_version_1_file_is_migrated_and_keeps_its_quarantine(tmp_path: Path) -> None:
     """A file written before the quarantine knew adapters opens, migrated to version 2."""
     path = tmp_path / "old.db"

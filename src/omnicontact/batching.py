@@ -13,7 +13,7 @@ import contextlib
 import gc
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -142,7 +142,9 @@ class Batching:
 
         return self._batch(payloads, build, on_error, chosen.name, progress)
 
-    def replay_quarantine(self) -> IngestReport:
+    def replay_quarantine(
+        self, adapters: Mapping[str, ChannelAdapter] | None = None
+    ) -> IngestReport:
         """Ingest the quarantined records again, each with the adapter that first read it.
 
         After a fix (a new adapter version, a new identifier kind, a setting),
@@ -151,13 +153,16 @@ class Batching:
         taken out of the quarantine only once they are re-ingested, so an
         interruption loses none (at worst one is listed twice).
 
-        :raises ConfigurationError: when a record's adapter is no longer
-            registered; nothing is replayed then.
+        :param adapters: adapters by name for records read by an adapter that
+            is not registered (a :class:`TabularAdapter` built with its mapping).
+        :raises ConfigurationError: when a record's adapter is neither
+            registered nor given; nothing is replayed then.
         """
+        given = dict(adapters or {})
         with self._lock:
             held = self._store.rejections()
             for rejection in held:
-                if rejection.adapter is not None:
+                if rejection.adapter is not None and rejection.adapter not in given:
                     self.adapters.get_adapter(rejection.adapter)
             report = IngestReport()
             for adapter, group in itertools.groupby(held, key=lambda r: r.adapter):
@@ -165,7 +170,7 @@ class Batching:
                 if adapter is None:
                     report += self.add_many(records)
                 else:
-                    report += self.ingest(records, adapter=adapter)
+                    report += self.ingest(records, adapter=given.get(adapter, adapter))
             with self._store.transaction():
                 self._store.drop_rejections(len(held))
             return report
