@@ -303,8 +303,6 @@ class Batching:
                 built.append((index, record, err))
                 continue
             built.extend((index, record, touchpoint) for touchpoint in touchpoints)
-        look_up = getattr(self._store, "look_up", None)
-        if look_up is not None:
-            look_up([t.id for _, _, t in built if isinstance(t, Touchpoint)])
+        self._store.look_up([t.id for _, _, t in built if isinstance(t, Touchpoint)])
         return built
 

@@ -547,9 +547,7 @@ class Hub(Persistence, Batching, Decisions):
         found = self._view.members(contact_id)
         assert found is not None, "the view names only current contacts"
         positions, identified = found
-        at_many = getattr(self._store, "at_many", None)
-        touchpoints = at_many(positions) if at_many else map(self._store.at, positions)
-        timeline = sorted(touchpoints, key=lambda tp: (tp.occurred_at, tp.id))
+        timeline = sorted(self._store.at_many(positions), key=lambda tp: (tp.occurred_at, tp.id))
         identifiers: set[Identifier] = set()
         for tp in timeline:
             identifiers.update(tp.identifiers)

@@ -321,12 +321,11 @@ class Persistence:
             fresh.rebuild(self._items())
             apply_decisions(fresh, store.decisions())
             expected = projection_rows(fresh)
-            integrity = "ok"
             if isinstance(store, ProjectionStore):
                 actual = store.projections()
-                integrity = getattr(store, "integrity", lambda: "ok")()
             else:
                 actual = projection_rows(self._engine())
+            integrity = store.integrity()
             differences = []
             for table, rows in expected.items():
                 differ = len(set(rows) ^ {tuple(r) for r in actual[table]})

@@ -60,6 +60,12 @@ class Store(Protocol):
     def at(self, position: int) -> Touchpoint:
         """Return the touchpoint at *position*."""
 
+    def at_many(self, positions: Sequence[int]) -> list[Touchpoint]:
+        """Return the touchpoints at *positions*, in that order (one read where it helps)."""
+
+    def look_up(self, touchpoint_ids: Sequence[str]) -> None:
+        """Prepare :meth:`position_of` for these ids (a batch's), where that saves reads."""
+
     def __len__(self) -> int:
         """Return how many touchpoints the log holds."""
 
@@ -111,6 +117,9 @@ class Store(Protocol):
 
     def rules_version(self) -> int:
         """Return the version :meth:`saved_rules` gives, without reading the parameters."""
+
+    def integrity(self) -> str:
+        """Return ``"ok"`` when the store's own structures are sound, else what is wrong."""
 
     def close(self) -> None:
         """Release the store's resources; a closed store is not used again."""

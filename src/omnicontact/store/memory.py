@@ -55,6 +55,14 @@ class MemoryStore:
         """Return the touchpoint at *position*."""
         return self._log[position]
 
+    def at_many(self, positions: Sequence[int]) -> list[Touchpoint]:
+        """Return the touchpoints at *positions*."""
+        log = self._log
+        return [log[p] for p in positions]
+
+    def look_up(self, touchpoint_ids: Sequence[str]) -> None:
+        """Nothing to prepare: the index by id is a dict."""
+
     def __len__(self) -> int:
         return len(self._log)
 
@@ -123,6 +131,10 @@ class MemoryStore:
     def rules_version(self) -> int:
         """Return the version of the saved parameters."""
         return self._rules_version
+
+    def integrity(self) -> str:
+        """Return ``"ok"``: a list and dicts have nothing to check."""
+        return "ok"
 
     def close(self) -> None:
         """Nothing to release."""
