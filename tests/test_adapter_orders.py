@@ -85,6 +85,26 @@ class TestValid:
             ("phone", "06 12 34 56 78"),
         ]
 
+    def test_the_customer_block_gives_traits(self) -> None:
+        """The buyer's names and billing address are traits; blank and unknown fields are not."""
+        customer = {
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "postal_code": "75011",
+            "country": "FR",
+            "city": " ",
+            "loyalty_tier": "gold",
+        }
+        (tp,) = OrdersAdapter().parse(order(customer=customer))
+        assert dict(tp.traits) == {
+            "first_name": "Ann",
+            "last_name": "Lee",
+            "postal_code": "75011",
+            "country": "FR",
+        }
+        (bare,) = OrdersAdapter().parse(order())
+        assert dict(bare.traits) == {}
+
     def test_a_web_order_without_store(self) -> None:
         """No store_id: channel web; an explicit channel wins; amount given is kept."""
         hub, _ = ingest(
@@ -207,6 +227,8 @@ class TestInvalid:
                 "lines",
                 "must add up to a finite amount",
             ),
+            (order(customer="Ann Lee"), "customer", "must be an object"),
+            (order(customer={"last_name": ["Lee"]}), "customer.last_name", "must be a string"),
             (order(amount="12"), "amount", "must be a number"),
             (order(amount=-3), "amount", "must not be negative"),
             (order(currency="euro"), "currency", "must be a three-letter ISO 4217 code"),

@@ -39,6 +39,18 @@ CSV = (
 )
 
 
+ROW = {
+    "Ref": "A1",
+    "Created": "02/03/2026 09:30",
+    "E-mail": "a@example.com",
+    "Mobile": "",
+    "Home": "",
+    "First name": "Ann",
+    "Surname": "",
+    "Segment": "",
+}
+
+
 def csv_file(tmp_path: Path, text: str = CSV) -> Path:
     path = tmp_path / "crm.csv"
     path.write_text(text, encoding="utf-8")
@@ -113,6 +125,8 @@ class TestMapping:
             ({"traits": {"First Name": "x"}}, "not a snake_case name"),
             ({"identifiers": {"phone": []}}, "an empty list"),
             ({"dayfirst": "yes"}, "true or false"),
+            ({"properties": {"n": {"column": "N", "type": "float"}}}, "type must be one of"),
+            ({"properties": {"n": {"value": 1, "type": "number"}}}, "must be a column name"),
         ],
     )
     def test_a_bad_mapping_is_a_configuration_error(
@@ -122,6 +136,47 @@ class TestMapping:
         data = {k: v for k, v in data.items() if v is not None}
         with pytest.raises(oc.ConfigurationError, match=message):
             TabularMapping.from_dict(data)
+
+    @pytest.mark.parametrize(
+        ("kind", "cell", "expected"),
+        [
+            ("integer", "5", 5),
+            ("integer", " -12 ", -12),
+            ("number", "4.5", 4.5),
+            ("number", "3", 3),
+            ("number", "1e3", 1000.0),
+            ("boolean", "Yes", True),
+            ("boolean", "0", False),
+            ("string", 42, "42"),
+            ("integer", "", None),
+        ],
+    )
+    def test_a_typed_column_reads_its_cells(self, kind: str, cell: Any, expected: Any) -> None:
+        """CSV cells are text: a column with a type gives numbers and booleans; empty is missing."""
+        mapping = {**MAPPING, "properties": {"n": {"column": "N", "type": kind}}}
+        row = dict(ROW, N=cell)
+        (tp,) = TabularAdapter(mapping).parse(row)
+        assert tp.properties.get("n") == expected
+        assert type(tp.properties.get("n")) is type(expected)
+
+    @pytest.mark.parametrize(
+        ("kind", "cell", "reason"),
+        [
+            ("integer", "4.5", "must be an integer"),
+            ("integer", "five", "must be an integer"),
+            ("number", "1,5", "must be a number"),
+            ("number", "nan", "must be a number"),
+            ("number", "1e999", "must be a finite number"),
+            ("boolean", "maybe", "must be true or false (yes/no, 1/0)"),
+        ],
+    )
+    def test_a_cell_that_does_not_read_is_quarantined(
+        self, kind: str, cell: str, reason: str
+    ) -> None:
+        mapping = {**MAPPING, "properties": {"n": {"column": "N", "type": kind}}}
+        row = dict(ROW, N=cell)
+        report = make_hub().ingest([row], adapter=TabularAdapter(mapping))
+        assert [(r.field, r.reason) for r in report.quarantined] == [("properties.n", reason)]
 
     @given(
         st.lists(

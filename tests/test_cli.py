@@ -12,7 +12,7 @@ import pytest
 import omnicontact as oc
 from omnicontact.cli import main, sample_path
 
-from .test_journeys import PEOPLE
+from .test_journeys import NATIVE_PEOPLE, PEOPLE, SAMPLE
 
 
 @pytest.fixture(autouse=True)
@@ -70,12 +70,12 @@ class TestCli:
         contacts = [json.loads(line) for line in text.splitlines()]
         assert status == 0
         assert {frozenset(c["touchpoint_ids"]) for c in contacts} == {
-            frozenset(v) for v in PEOPLE.values()
+            frozenset(v) for v in NATIVE_PEOPLE.values()
         }
 
     def test_ingest_reports_bad_lines_and_keeps_going(self, tmp_path: Path) -> None:
         """Bad JSON and bad records are reported with file:line and a reason; good ones load."""
-        lines = sample_path().read_text(encoding="utf-8").splitlines()[:3]
+        lines = SAMPLE.read_text(encoding="utf-8").splitlines()[:3]
         lines.insert(1, "{not json")
         lines.append(
             json.dumps({"id": "x", "occurred_at": "yesterday", "channel": "web", "action": "visit"})
@@ -93,16 +93,17 @@ class TestCli:
         """`show kind=value` finds the contact from any variant and prints its touchpoints."""
         status, text = run("show", "phone=0033612345678", "--region", "FR", "--no-plugins")
         assert status == 0
-        for tid in PEOPLE["camille"]:
+        for tid in NATIVE_PEOPLE["camille"]:
             assert tid in text
 
     def test_show_by_touchpoint_and_json(self) -> None:
         """`show --touchpoint ID --json` gives the contact of that touchpoint."""
-        status, text = run("show", PEOPLE["anna"][0], "--touchpoint", "--json", "--no-plugins")
+        anna = NATIVE_PEOPLE["anna"]
+        status, text = run("show", anna[0], "--touchpoint", "--json", "--no-plugins")
         data = json.loads(text)
         times = [tp["occurred_at"] for tp in data["timeline"]]
         assert status == 0
-        assert {tp["id"] for tp in data["timeline"]} == set(PEOPLE["anna"])
+        assert {tp["id"] for tp in data["timeline"]} == set(anna)
         assert times == sorted(times)
 
     def test_unknown_contact_is_an_error_without_personal_data(
@@ -218,10 +219,27 @@ class TestDatabase:
             assert hub.stats().touchpoints == 68
             assert hub.check().ok
 
+    def test_the_readme_main_job_runs_as_written(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The command in the README's "Try it" block ingests the native sample, all accepted."""
+        root = Path(__file__).resolve().parents[1]
+        readme = (root / "README.md").read_text(encoding="utf-8")
+        block = readme.split("## Try it", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+        command = block.strip().split("&& ", 1)[1].split()
+        assert command[:2] == ["omnicontact", "ingest"]
+        monkeypatch.chdir(root)
+        status, text = run(*command[1:], "--db", str(tmp_path / "readme.db"), "--no-plugins")
+        assert status == 0
+        assert text.startswith("ingested 68 records: 68 accepted, 0 duplicates, 0 quarantined")
+        assert "segment" in text
+        assert "support" in text
+        assert f"{len(NATIVE_PEOPLE)} contacts" in text
+
     def test_show_reads_the_database_without_files(self, tmp_path: Path) -> None:
         """After ingest, show finds a contact in the file."""
         path = tmp_path / "one.jsonl"
-        path.write_text(sample_path().read_text(encoding="utf-8").splitlines()[0] + "\n")
+        path.write_text(SAMPLE.read_text(encoding="utf-8").splitlines()[0] + "\n")
         run("ingest", str(path), "--db", "mine.db", "--no-plugins")
         first = json.loads(path.read_text(encoding="utf-8"))["id"]
         status, text = run("show", first, "--touchpoint", "--db", "mine.db", "--no-plugins")
@@ -232,7 +250,7 @@ class TestDatabase:
 
     def test_reading_commands_create_no_file(self, tmp_path: Path) -> None:
         """show without a database reads the sample in memory; --memory never writes."""
-        status, _ = run("show", PEOPLE["anna"][0], "--touchpoint", "--no-plugins")
+        status, _ = run("show", NATIVE_PEOPLE["anna"][0], "--touchpoint", "--no-plugins")
         assert status == 0
         status, _ = run("ingest", "--memory", "--no-plugins")
         assert status == 0

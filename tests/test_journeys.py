@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import timezone
 from pathlib import Path
 
 import pytest
 
 import omnicontact as oc
+from omnicontact.sources import SourceSet
 
 from .conftest import make_hub
 
@@ -156,3 +158,105 @@ class TestSampleJourneys:
         assert report.duplicates == 20
         assert [c.contact_id for c in first.contacts()] == [c.contact_id for c in second.contacts()]
         assert list(first.contacts()) == list(second.contacts())
+
+
+NATIVE = SAMPLE.parent / "journeys"
+
+
+def _native(hub: oc.Hub, order: int | None = None) -> oc.IngestReport:
+    """Ingest the channel-native sample folder, each file through the adapter it names.
+
+    With *order*, the files' records are interleaved in a seeded random order.
+    """
+    from omnicontact.adapters.tabular import read_csv
+
+    batches: list[tuple[object, str | oc.ChannelAdapter]] = []
+    for source in SourceSet.from_path(NATIVE).sources:
+        if source.path.suffix == ".csv":
+            rows = list(read_csv(source.path))
+        else:
+            rows = [json.loads(line) for line in source.path.read_text("utf-8").splitlines()]
+        batches.extend((row, source.reader) for row in rows)
+    if order is not None:
+        random.Random(order).shuffle(batches)
+    report = oc.IngestReport()
+    for row, reader in batches:
+        report += hub.ingest([row], adapter=reader)
+    return report
+
+
+def _instant(tp: oc.Touchpoint) -> str:
+    return tp.occurred_at.astimezone(timezone.utc).isoformat()
+
+
+def _native_people() -> dict[str, list[str]]:
+    """PEOPLE in the native sample's touchpoint ids.
+
+    Each native record is parsed by its adapter alone (no resolution) and
+    matched to the written sample's touchpoint of the same instant.
+    """
+    from omnicontact.adapters.tabular import read_csv
+
+    adapters = oc.Hub(load_entry_points=False).adapters
+    person = {tid: name for name, ids in PEOPLE.items() for tid in ids}
+    written = {_instant(oc.Touchpoint.from_mapping(r)): r["id"] for r in _records()}
+    out: dict[str, list[str]] = {name: [] for name in PEOPLE}
+    for source in SourceSet.from_path(NATIVE).sources:
+        adapter = adapters.get_adapter(source.reader)
+        if source.path.suffix == ".csv":
+            rows: list[object] = list(read_csv(source.path))
+        else:
+            rows = [json.loads(line) for line in source.path.read_text("utf-8").splitlines()]
+        for row in rows:
+            for tp in adapter.parse(row):
+                out[person[written[_instant(tp)]]].append(tp.id)
+    return out
+
+
+NATIVE_PEOPLE = _native_people()
+"""Who each touchpoint of examples/journeys/ belongs to (the same people as PEOPLE)."""
+
+
+class TestChannelNativeSample:
+    """examples/journeys/: the same story as each channel exports it, read by its adapter."""
+
+    def test_every_record_is_accepted(self) -> None:
+        hub = make_hub()
+        report = _native(hub)
+        assert (report.accepted, report.quarantined) == (68, ())
+        assert dict(report.channels) == {
+            "web": 24,
+            "app": 15,
+            "search_ad": 3,
+            "display_ad": 5,
+            "ctv": 1,
+            "email": 9,
+            "store": 4,
+            "call_centre": 4,
+            "social": 3,
+        }
+
+    def test_it_gives_the_people_of_the_written_sample(self) -> None:
+        """Each native touchpoint is one of journeys.jsonl's (same instant); the people match."""
+        hub = make_hub()
+        _native(hub)
+        assert sum(len(ids) for ids in NATIVE_PEOPLE.values()) == 68
+        assert _partition(hub) == {frozenset(ids) for ids in NATIVE_PEOPLE.values()}
+
+    def test_any_arrival_order_gives_the_same_contacts(self) -> None:
+        first, second = make_hub(), make_hub()
+        _native(first)
+        _native(second, order=11)
+        assert list(first.contacts()) == list(second.contacts())
+
+    def test_a_complaint_on_social_then_a_call_is_one_open_case(self) -> None:
+        """Oliver complains on Facebook, then calls: one contact, one open case, both channels."""
+        hub = make_hub()
+        _native(hub)
+        oliver = hub.contact(oc.Identifier("social:facebook", "oliver.bennett.mcr"))
+        assert hub.contact(oc.Identifier("phone", "+44 7911 123456")) == oliver
+        (case,) = oliver.open_cases
+        assert case.case_id == "CS-UK-2041"
+        assert case.channels == ("social", "call_centre")
+        assert len(case.touchpoint_ids) == 3
+        assert case.category == "complaint"

@@ -19,30 +19,36 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
+import attrs
+
 from omnicontact._frozen import thaw
 from omnicontact._version import __version__
 from omnicontact.adapters.base import ChannelAdapter
 from omnicontact.adapters.tabular import TabularAdapter, TabularMapping, numbered_csv_rows
-from omnicontact.errors import OmnicontactError
+from omnicontact.errors import ConfigurationError, OmnicontactError
 from omnicontact.hub import Hub
 from omnicontact.ingest import IngestReport, Rejection
 from omnicontact.model import Contact, Identifier
 from omnicontact.persistence import StoreCheck
+from omnicontact.sources import SourceSet, is_source_set
 
 __all__ = ["main"]
 
-_SAMPLE = "journeys.jsonl"
+_SAMPLE = "journeys"
 DEFAULT_DB = "contacts.db"
 """The database file the commands use unless told otherwise (or ``$OMNICONTACT_DB``)."""
 
 
 def sample_path() -> Path:
-    """Return the path of the bundled sample journeys (``examples/journeys.jsonl``)."""
+    """Return the folder of the bundled sample journeys (``examples/journeys/``).
+
+    It is a source set: each channel's export with the adapter that reads it.
+    """
     bundled = resources.files("omnicontact") / "_data" / _SAMPLE
-    if bundled.is_file():
+    if bundled.is_dir():
         return Path(str(bundled))
     checkout = Path(__file__).resolve().parents[2] / "examples" / _SAMPLE
-    if checkout.is_file():
+    if checkout.is_dir():
         return checkout
     raise FileNotFoundError("the sample journeys are not installed; pass a file")
 
@@ -87,26 +93,60 @@ class _BadLine:
         self.reason = reason
 
 
+@attrs.frozen
+class _FileReport:
+    name: str
+    reader: str
+    report: IngestReport
+
+
+def _plan(
+    hub: Hub, paths: Sequence[str], adapter: str | ChannelAdapter
+) -> list[tuple[str, str | ChannelAdapter, str]]:
+    """Return ``(file, adapter, adapter name)`` for each file, source sets expanded.
+
+    Every adapter is looked up first, so that a wrong name stops the command
+    before anything is ingested.
+    """
+    plan: list[tuple[str, str | ChannelAdapter, str]] = []
+    for name in paths:
+        if name != "-" and is_source_set(name):
+            for source in SourceSet.from_path(name).sources:
+                plan.append((str(source.path), source.reader, source.reader_name))
+        else:
+            label = adapter if isinstance(adapter, str) else getattr(adapter, "name", "tabular")
+            plan.append((name, adapter, label))
+    for name, reader, _ in plan:
+        if isinstance(reader, str) and reader not in hub.adapters:
+            raise ConfigurationError(
+                f"{name}: no channel adapter is named {reader!r} "
+                f"(known: {', '.join(sorted(hub.adapters))})"
+            )
+    return plan
+
+
 def _load(
     hub: Hub,
     paths: Sequence[str],
     adapter: str | ChannelAdapter = "omnicontact",
     progress: TextIO | None = None,
-) -> tuple[IngestReport, list[tuple[str, int, Rejection]]]:
-    """Ingest JSON Lines or CSV files; return the report and where each rejection came from.
+) -> tuple[IngestReport, list[tuple[str, int, Rejection]], list[_FileReport]]:
+    """Ingest JSON Lines or CSV files and source sets.
 
+    Return the report, where each rejection came from, and each file's report.
     With *progress*, a line counting what was committed so far is rewritten
     there after each chunk.
     """
     report = IngestReport()
     where: list[tuple[str, int, Rejection]] = []
+    files: list[_FileReport] = []
     batch: list[Any] = []
     origin: list[tuple[str, int]] = []
 
-    def flush() -> None:
+    def flush(reader: str | ChannelAdapter) -> IngestReport:
         nonlocal report
         if not batch:
-            return
+            return IngestReport()
         done = report
 
         def show(so_far: IngestReport) -> None:
@@ -118,24 +158,29 @@ def _load(
                 )
                 progress.flush()
 
-        part = hub.ingest(batch, adapter=adapter, progress=show)
+        part = hub.ingest(batch, adapter=reader, progress=show)
         report += part
         where.extend((*origin[r.position], r) for r in part.quarantined)
         batch.clear()
         origin.clear()
+        return part
 
-    for name, number, record in _records(paths):
-        if isinstance(record, _BadLine):
-            rejection = Rejection(number, record.text, record.error, "line", record.reason)
-            report += IngestReport(quarantined=(rejection,))
-            where.append((name, number, rejection))
-            continue
-        batch.append(record)
-        origin.append((name, number))
-        if len(batch) >= 10_000:
-            flush()
-    flush()
-    return report, where
+    for name, reader, label in _plan(hub, paths, adapter):
+        mine = IngestReport()
+        for _, number, record in _records([name]):
+            if isinstance(record, _BadLine):
+                rejection = Rejection(number, record.text, record.error, "line", record.reason)
+                report += IngestReport(quarantined=(rejection,))
+                mine += IngestReport(quarantined=(rejection,))
+                where.append((name, number, rejection))
+                continue
+            batch.append(record)
+            origin.append((name, number))
+            if len(batch) >= 10_000:
+                mine += flush(reader)
+        mine += flush(reader)
+        files.append(_FileReport(name, label, mine))
+    return report, where, files
 
 
 def _hub(args: argparse.Namespace, *, create: bool = True) -> Hub:
@@ -223,12 +268,24 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _print_report(
-    report: IngestReport, where: list[tuple[str, int, Rejection]], out: TextIO
+    report: IngestReport,
+    where: list[tuple[str, int, Rejection]],
+    files: list[_FileReport],
+    out: TextIO,
 ) -> None:
     out.write(
         f"ingested {report.total} records: {report.accepted} accepted, "
         f"{report.duplicates} duplicates, {len(report.quarantined)} quarantined\n"
     )
+    if len(files) > 1:
+        width = max(len(Path(f.name).name) for f in files)
+        for f in files:
+            part = f.report
+            out.write(
+                f"  {Path(f.name).name:<{width}}  {f.reader:<12} {part.total:>6} records: "
+                f"{part.accepted} accepted, {part.duplicates} duplicates, "
+                f"{len(part.quarantined)} quarantined\n"
+            )
     for name, number, rejection in where:
         out.write(f"  quarantined {name}:{number}: {rejection.field}: {rejection.reason}\n")
 
@@ -250,7 +307,7 @@ def _ingest(
 ) -> int:
     wanted = args.progress if args.progress is not None else sys.stderr.isatty()
     shown = sys.stderr if wanted else None
-    report, where = _load(hub, args.files or [str(sample_path())], adapter, shown)
+    report, where, files = _load(hub, args.files or [str(sample_path())], adapter, shown)
     if shown is not None:
         shown.write("\n")
     contacts = list(hub.contacts())
@@ -269,7 +326,7 @@ def _ingest(
                 + "\n"
             )
         return 0
-    _print_report(report, where, out)
+    _print_report(report, where, files, out)
     identified = sum(c.identified for c in contacts)
     out.write(
         f"{len(contacts)} contacts ({identified} identified, "

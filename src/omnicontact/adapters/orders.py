@@ -19,6 +19,10 @@ amount         no        the total; the sum of ``quantity * unit_price`` when ab
 currency       no        ISO 4217 code (three letters), upper-cased
 status         no        ``completed`` (default), ``refunded``, ``returned``,
                          ``cancelled``
+customer       no        the buyer as the till or shop knows them: ``first_name``,
+                         ``last_name``, ``full_name``, ``birth_date``, and a billing
+                         ``street``, ``city``, ``postal_code``, ``region``,
+                         ``country`` (strings): the touchpoint's traits
 =============  ========  ==========================================================
 
 Decisions:
@@ -44,7 +48,7 @@ from omnicontact.errors import InvalidTouchpointError
 from omnicontact.hookspecs import hookimpl
 from omnicontact.model import Identifier, Touchpoint
 
-__all__ = ["OrdersAdapter", "register_channel_adapters"]
+__all__ = ["CUSTOMER_TRAITS", "OrdersAdapter", "register_channel_adapters"]
 
 _MAX_KEY_LENGTH = 200
 
@@ -101,6 +105,37 @@ def _identifiers(payload: Mapping[str, Any]) -> list[Identifier]:
             raise InvalidTouchpointError(kind, "must be a string or an integer")
         out.append(Identifier(kind, str(value)))
     return out
+
+
+CUSTOMER_TRAITS = (
+    "first_name",
+    "last_name",
+    "full_name",
+    "birth_date",
+    "street",
+    "city",
+    "postal_code",
+    "region",
+    "country",
+)
+"""The fields of an order's ``customer`` object, read as traits of the same name."""
+
+
+def _customer(value: object) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, Mapping):
+        raise InvalidTouchpointError("customer", "must be an object")
+    traits = {}
+    for name in CUSTOMER_TRAITS:
+        text = value.get(name)
+        if text is None:
+            continue
+        if not isinstance(text, str):
+            raise InvalidTouchpointError(f"customer.{name}", "must be a string")
+        if text.strip():
+            traits[name] = text
+    return traits
 
 
 def _lines(value: object) -> list[dict[str, Any]]:
@@ -204,6 +239,7 @@ class OrdersAdapter:
                 channel=channel,
                 action=ACTIONS[status],
                 identifiers=_identifiers(payload),
+                traits=_customer(payload.get("customer")),
                 properties=properties,
             )
         ]

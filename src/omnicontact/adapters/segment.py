@@ -49,6 +49,10 @@ ECOMMERCE_ACTIONS: Mapping[str, str] = {
     "Promotion Clicked": "promotion_click",
     "Coupon Applied": "coupon_applied",
     "Email Opened": "email_open",
+    "Application Installed": "app_install",
+    "Application Opened": "app_open",
+    "Application Updated": "app_update",
+    "Application Uninstalled": "app_uninstall",
     "Email Link Clicked": "email_click",
 }
 """Segment's spec event names (matched after slugging) and the action each becomes."""
@@ -339,6 +343,8 @@ class SegmentAdapter:
             if not slug:
                 raise InvalidTouchpointError("context.channel", "must contain letters or digits")
             return _CHANNELS.get(slug, slug)
+        if kind == "page":
+            return "web"  # the Page call records a page of a web site, whatever the device
         if kind == "screen" or context.get("app") is not None or context.get("device") is not None:
             return "app"
         return "web"

@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import re
 import string
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import tzinfo
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from omnicontact.errors import ConfigurationError, InvalidTouchpointError
 from omnicontact.model import Identifier, Touchpoint
 from omnicontact.normalize.dates import normalize_datetime
 
-__all__ = ["FieldSpec", "TabularAdapter", "TabularMapping", "read_csv"]
+__all__ = ["CELL_TYPES", "FieldSpec", "TabularAdapter", "TabularMapping", "read_csv"]
 
 _FORMATTER = string.Formatter()
 
@@ -58,15 +59,28 @@ class FieldSpec:
     column: str | None = None
     value: Any = None
     template: str | None = None
+    type: str | None = None
 
     @classmethod
     def parse(cls, spec: object, where: str) -> FieldSpec:
         """Read a spec: a column name, or ``{"column" | "value" | "template": ...}``.
 
+        A column may also say how to read its cells:
+        ``{"column": "Rating", "type": "number"}`` (see :data:`CELL_TYPES`).
+
         :raises ConfigurationError: naming *where* in the mapping.
         """
         if isinstance(spec, str) and spec:
             return cls(column=spec)
+        if isinstance(spec, Mapping) and "type" in spec and "column" in spec and len(spec) == 2:
+            kind = spec["type"]
+            if not isinstance(kind, str) or kind not in CELL_TYPES:
+                raise ConfigurationError(
+                    f"mapping {where}: type must be one of {', '.join(sorted(CELL_TYPES))}"
+                )
+            column = spec["column"]
+            if isinstance(column, str) and column:
+                return cls(column=column, type=kind)
         if isinstance(spec, Mapping) and len(spec) == 1:
             ((key, item),) = spec.items()
             if key == "column" and isinstance(item, str) and item:
@@ -92,7 +106,10 @@ class FieldSpec:
         if self.column is not None:
             if self.column not in row:
                 raise InvalidTouchpointError(field, f"the row has no column {self.column!r}")
-            return _cell(row[self.column])
+            cell = _cell(row[self.column])
+            if self.type is None or cell is None:
+                return cell
+            return CELL_TYPES[self.type](cell, field)
         assert self.template is not None
         values: dict[str, str] = {}
         for _, name, _, _ in _FORMATTER.parse(self.template):
@@ -105,6 +122,63 @@ class FieldSpec:
                 return None  # a template over an empty cell is missing, not "crm:"
             values[name] = str(cell)
         return self.template.format_map(values)
+
+
+def _integer(cell: object, field: str) -> int:
+    if isinstance(cell, bool):
+        raise InvalidTouchpointError(field, "must be an integer")
+    if isinstance(cell, int):
+        return cell
+    if isinstance(cell, str) and _INTEGER_RE.match(cell):
+        return int(cell)
+    raise InvalidTouchpointError(field, "must be an integer")
+
+
+def _number(cell: object, field: str) -> int | float:
+    if isinstance(cell, bool):
+        raise InvalidTouchpointError(field, "must be a number")
+    if isinstance(cell, (int, float)):
+        number: int | float = cell
+    elif isinstance(cell, str) and _INTEGER_RE.match(cell):
+        number = int(cell)
+    elif isinstance(cell, str) and _DECIMAL_RE.match(cell):
+        number = float(cell)
+    else:
+        raise InvalidTouchpointError(field, "must be a number")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidTouchpointError(field, "must be a finite number")
+    return number
+
+
+def _boolean(cell: object, field: str) -> bool:
+    if isinstance(cell, bool):
+        return cell
+    text = str(cell).lower() if isinstance(cell, (str, int)) else None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidTouchpointError(field, "must be true or false (yes/no, 1/0)")
+
+
+def _string(cell: object, field: str) -> str:
+    if isinstance(cell, (dict, list)):
+        raise InvalidTouchpointError(field, "must be a string")
+    return str(cell)
+
+
+_INTEGER_RE = re.compile(r"[+-]?\d{1,18}\Z")
+_DECIMAL_RE = re.compile(r"[+-]?(?:\d{1,18}(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?\Z")
+_TRUE = frozenset({"true", "yes", "y", "1"})
+_FALSE = frozenset({"false", "no", "n", "0"})
+
+CELL_TYPES: Mapping[str, Callable[[object, str], Any]] = {
+    "string": _string,
+    "integer": _integer,
+    "number": _number,
+    "boolean": _boolean,
+}
+"""How a typed column reads its (non-empty) cells; a cell that does not read is quarantined."""
 
 
 def _cell(value: object) -> Any:
