@@ -127,3 +127,23 @@ def test_the_sms_tutorial_example_prints_what_the_page_shows(
         printed = capsys.readouterr().out
         if expected:
             assert printed.strip() == expected.strip()
+
+
+SCRIPT_PAGES = ("lifecycle.md", "scoring.md")
+"""Pages whose python blocks run in order as one script (one namespace)."""
+
+
+@pytest.mark.parametrize("page", SCRIPT_PAGES)
+def test_script_pages_print_what_they_show(
+    page: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each block of the page runs after the ones before it and prints its text block."""
+    monkeypatch.setenv("OMNICONTACT_DISABLE_PLUGIN_AUTOLOAD", "1")
+    blocks = EXAMPLE_RE.findall((DOCS / page).read_text(encoding="utf-8"))
+    assert len(blocks) >= 3
+    namespace: dict[str, object] = {"__name__": "__docs__"}
+    for number, (code, expected) in enumerate(blocks):
+        exec(compile(code, f"docs/{page}", "exec"), namespace)
+        printed = capsys.readouterr().out
+        if expected:
+            assert printed.strip() == expected.strip(), f"docs/{page} block {number}"

@@ -362,6 +362,9 @@ class TestHookspecs:
             "contact_merged",
             "contact_split",
             "touchpoint_rejected",
+            "register_stage_models",
+            "register_scoring_strategies",
+            "stage_changed",
         }
         for spec in specs:
             doc = spec.__doc__ or ""

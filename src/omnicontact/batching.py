@@ -33,6 +33,7 @@ from omnicontact.model import Touchpoint
 if TYPE_CHECKING:
     from omnicontact.matching.changes import Change
     from omnicontact.matching.resolver import Resolver
+    from omnicontact.plugins import Plugins
     from omnicontact.store.base import Store
 
 __all__ = ["Batching"]
@@ -62,6 +63,7 @@ class Batching:
     _pause_gc: bool
     _batch_size: int
     adapters: AdapterRegistry
+    plugins: Plugins
     limits: PayloadLimits
     _lock: threading.RLock
 
@@ -74,6 +76,7 @@ class Batching:
         ) -> tuple[int, bool, Change | None]: ...
         def _log(self, change: Change | None, cause: str | None) -> None: ...
         def _announce(self, change: Change | None) -> None: ...
+        def _announce_stages(self, touchpoint_ids: Iterable[str]) -> None: ...
         def _notify_safely(self, hook: str, **kwargs: Any) -> PluginError | None: ...
 
     def add_many(
@@ -230,10 +233,12 @@ class Batching:
         plugin_failure: PluginError | None = None
         numbered = enumerate(records)
         size = self._batch_size
+        listening = self.plugins.implements("stage_changed")
         while True:
             # One transaction per chunk: committed (and on disk) before it is reported.
             changes: list[tuple[Change, str]] = []
             chunk_rejected: list[Rejection] = []
+            added: list[str] = []
             chunk = list(itertools.islice(numbered, size))
             taken = len(chunk)
             if not taken:
@@ -256,6 +261,8 @@ class Batching:
                                 duplicates += 1
                             else:
                                 accepted += 1
+                                if listening:
+                                    added.append(touchpoint.id)
                                 channel = touchpoint.channel
                                 channels[channel] = channels.get(channel, 0) + 1
                             if change:
@@ -274,6 +281,11 @@ class Batching:
             for change, _ in changes:
                 try:
                     self._announce(change)
+                except PluginError as err:
+                    plugin_failure = plugin_failure or err
+            if added:
+                try:
+                    self._announce_stages(added)
                 except PluginError as err:
                     plugin_failure = plugin_failure or err
             rejected.extend(chunk_rejected)

@@ -15,6 +15,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime, time, timezone
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
@@ -22,6 +23,7 @@ from typing import Any, TextIO
 import attrs
 
 from omnicontact._frozen import thaw
+from omnicontact._profile import lifecycle_json, print_lifecycle
 from omnicontact._version import __version__
 from omnicontact.adapters.base import ChannelAdapter
 from omnicontact.adapters.tabular import TabularAdapter, TabularMapping, numbered_csv_rows
@@ -257,10 +259,21 @@ def _print_contact(contact: Contact, out: TextIO, *, timeline: bool) -> None:
     for kind, values in _grouped(contact.identifiers).items():
         out.write(f"  {kind}: {', '.join(values)}\n")
     if timeline:
-        for tp in contact.timeline:
-            out.write(
-                f"    {tp.occurred_at:%Y-%m-%d %H:%M}Z  {tp.channel:<12} {tp.action:<20} {tp.id}\n"
-            )
+        _print_timeline(contact, out)
+
+
+def _print_timeline(contact: Contact, out: TextIO) -> None:
+    for case in contact.cases:
+        state = "open" if case.is_open else "closed"
+        what = f"{case.category}, " if case.category else ""
+        out.write(
+            f"  case {case.case_id}: {what}{case.status} ({state}), "
+            f"{' > '.join(case.channels)}, {_plural(len(case.touchpoint_ids), 'touchpoint')}\n"
+        )
+    out.write("  timeline:\n")
+    for tp in contact.timeline:
+        when = f"{tp.occurred_at:%Y-%m-%d %H:%M}Z"
+        out.write(f"    {when}  {tp.channel:<12} {tp.action:<20} {tp.id}\n")
 
 
 def _plural(count: int, noun: str) -> str:
@@ -349,13 +362,32 @@ def _cmd_show(args: argparse.Namespace, out: TextIO) -> int:
 
 def _show(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
+    as_of = _as_of(args.as_of)
     if args.json:
-        out.write(
-            json.dumps(_contact_json(contact, timeline=True), ensure_ascii=False, indent=2) + "\n"
-        )
+        data = _contact_json(contact, timeline=True)
+        data.update(lifecycle_json(contact, as_of))
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_contact(contact, out, timeline=True)
+        _print_contact(contact, out, timeline=False)
+        print_lifecycle(contact, out, as_of)
+        _print_timeline(contact, out)
     return 0
+
+
+def _as_of(text: str | None) -> datetime | None:
+    """Read ``--as-of``: an ISO 8601 date or time; a date means the end of that day (UTC)."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time.max, tzinfo=timezone.utc)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigurationError("--as-of: must be an ISO 8601 date or time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment
 
 
 def _cmd_explain(args: argparse.Namespace, out: TextIO) -> int:
@@ -461,7 +493,12 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
         )
         descriptions[name] = kind.description
     contributed: dict[str, dict[str, list[str]]] = {}
-    for hook, label in (("register_matching_rules", "rules"), ("register_merge_guards", "guards")):
+    for hook, label in (
+        ("register_matching_rules", "rules"),
+        ("register_merge_guards", "guards"),
+        ("register_stage_models", "models"),
+        ("register_scoring_strategies", "strategies"),
+    ):
         for plugin, item in hub.plugins.collect(hook, config=hub.matching):
             contributed.setdefault(plugin, {}).setdefault(label, []).append(item.name)
     rows: list[dict[str, Any]] = []
@@ -476,6 +513,8 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
                 "identifier_kinds": kinds_by_plugin.get(info.name, []),
                 "matching_rules": contributed.get(info.name, {}).get("rules", []),
                 "merge_guards": contributed.get(info.name, {}).get("guards", []),
+                "stage_models": contributed.get(info.name, {}).get("models", []),
+                "scoring_strategies": contributed.get(info.name, {}).get("strategies", []),
                 "channel_adapters": sorted(
                     name for name in hub.adapters if hub.adapters.plugin_of(name) == info.name
                 ),
@@ -492,6 +531,10 @@ def _cmd_plugins(args: argparse.Namespace, out: TextIO) -> int:
             out.write(f"  identifier kind {kind}: {descriptions[name]}\n")
         if row["matching_rules"]:
             out.write(f"  matching rules: {', '.join(row['matching_rules'])}\n")
+        if row["stage_models"]:
+            out.write(f"  stage models: {', '.join(row['stage_models'])}\n")
+        if row["scoring_strategies"]:
+            out.write(f"  scoring strategies: {', '.join(row['scoring_strategies'])}\n")
         if row["merge_guards"]:
             out.write(f"  merge guards: {', '.join(row['merge_guards'])}\n")
         for name in row["channel_adapters"]:
@@ -562,6 +605,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=_FILES_HELP,
     )
     p_show.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
+    p_show.add_argument(
+        "--as-of",
+        help="stages and scores as of this date or time (ISO 8601; a date is its end, UTC);"
+        " default: now",
+    )
     common(p_show)
     hub_options(p_show)
     p_show.set_defaults(run=_cmd_show)

@@ -21,10 +21,12 @@ if TYPE_CHECKING:
     from omnicontact.adapters.base import ChannelAdapter
     from omnicontact.hub import Hub
     from omnicontact.ingest import Rejection
+    from omnicontact.lifecycle.base import StageChange, StageModel
     from omnicontact.matching.config import MatchingConfig
     from omnicontact.matching.guards import MergeGuard
     from omnicontact.matching.rules import MatchingRule
     from omnicontact.normalize.kinds import IdentifierKind
+    from omnicontact.scoring.base import ScoringStrategy
 
 __all__ = [
     "contact_merged",
@@ -35,6 +37,9 @@ __all__ = [
     "register_identifier_kinds",
     "register_matching_rules",
     "register_merge_guards",
+    "register_scoring_strategies",
+    "register_stage_models",
+    "stage_changed",
     "touchpoint_rejected",
 ]
 
@@ -123,6 +128,43 @@ def register_merge_guards(config: MatchingConfig) -> list[MergeGuard]:  # type: 
     """
 
 
+@hookspec
+def register_stage_models() -> list[StageModel]:  # type: ignore[empty-body]
+    """Contribute lifecycle stage models: the tracks a contact moves along.
+
+    Called once when a :class:`~omnicontact.Hub` is created. Each model is a
+    :class:`~omnicontact.StageModel`: a ``name`` (the track), its ordered
+    ``stages`` (each with a rank), its transition ``rules`` and the stage a
+    contact enters when first seen. Every model runs at once, each as its own
+    track; the rules must be pure functions of the contact's touchpoints (and
+    scores) up to a time, so that a contact's history is recomputed from its
+    touchpoints after any merge or split. Model names must be unique; a model
+    with the name of a built-in one replaces it.
+
+    :returns: a list of stage models.
+
+    .. versionadded:: 0.4
+    """
+
+
+@hookspec
+def register_scoring_strategies() -> list[ScoringStrategy]:  # type: ignore[empty-body]
+    """Contribute scoring strategies: named scores of a contact as of a time.
+
+    Called once when a :class:`~omnicontact.Hub` is created. Each strategy is a
+    :class:`~omnicontact.ScoringStrategy`: a ``name``, a ``description``,
+    ``needs_population`` with ``prepare(subjects, as_of)`` for scores relative
+    to everyone (RFM quintiles), and ``score(subject, as_of, prepared)``, a
+    pure function of the contact's touchpoints and traits up to ``as_of`` that
+    returns a :class:`~omnicontact.Score` with its breakdown. Names must be
+    unique; a strategy with the name of a built-in one replaces it.
+
+    :returns: a list of scoring strategies.
+
+    .. versionadded:: 0.4
+    """
+
+
 # --------------------------------------------------------------------------
 # notifications
 # --------------------------------------------------------------------------
@@ -153,6 +195,27 @@ def contact_split(hub: Hub, contact_id: str, into_ids: tuple[str, ...]) -> None:
         them when its oldest touchpoint stayed.
 
     .. versionadded:: 0.1
+    """
+
+
+@hookspec
+def stage_changed(hub: Hub, contact_id: str, change: StageChange) -> None:
+    """A contact entered a stage of a track, because of a touchpoint just added.
+
+    Called after the write is committed, once for each change of a contact's
+    history whose cause is a touchpoint added by that write (``hub.add``, or a
+    chunk of ``add_many`` / ``ingest``). Histories are recomputed from
+    touchpoints by event time, so a late touchpoint can cause a change dated
+    in the past. Changes that fall due with time alone (a customer who lapses
+    after a year without a purchase) are in the history as of any date, but
+    are not notified. Nothing is called when no plug-in implements this hook.
+
+    :param hub: the hub where it happened.
+    :param contact_id: the contact's current id.
+    :param change: the :class:`~omnicontact.StageChange`: track, from and to
+        stage, event time, the touchpoint and the rule that caused it.
+
+    .. versionadded:: 0.4
     """
 
 

@@ -26,6 +26,9 @@ from omnicontact.errors import (
     TouchpointNotFoundError,
 )
 from omnicontact.ingest import Rejection
+from omnicontact.lifecycle.base import StageModel
+from omnicontact.lifecycle.engine import Lifecycle
+from omnicontact.lifecycle.models import DEFAULT_MODEL
 from omnicontact.limits import PayloadLimits
 from omnicontact.matching.changes import Change
 from omnicontact.matching.config import MatchingConfig
@@ -41,6 +44,7 @@ from omnicontact.normalize.normalizer import TouchpointNormalizer
 from omnicontact.normalize.traits import normalize_country
 from omnicontact.persistence import Persistence
 from omnicontact.plugins import Plugins
+from omnicontact.scoring.base import Score, ScoringStrategy
 from omnicontact.store.base import Store
 from omnicontact.store.memory import MemoryStore
 from omnicontact.views import ContactView, ProjectionStore, ResolverView, StoredView
@@ -125,6 +129,9 @@ class Hub(Persistence, Batching, Decisions):
         Set ``False`` if other threads rely on prompt collection of cycles.
     :param matching: identity-resolution settings (limits, placeholders,
         thresholds, survivorship); :class:`MatchingConfig` defaults otherwise.
+    :param default_track: the stage model ``contact.stage`` reads
+        (``extended_crm``; none when the built-in models are blocked); every
+        registered model runs as its own track.
     :raises ConfigurationError: for an unknown region, time zone or policy, or
         a matching setting that names an unknown identifier kind.
     :raises PluginRegistrationError: when a plug-in contributes something that
@@ -151,6 +158,7 @@ class Hub(Persistence, Batching, Decisions):
         matching: MatchingConfig | None = None,
         batch_size: int = 2000,
         limits: PayloadLimits | None = None,
+        default_track: str | None = DEFAULT_MODEL,
     ) -> None:
         if default_region is not None:
             try:
@@ -206,6 +214,13 @@ class Hub(Persistence, Batching, Decisions):
         self.matching = matching
         self._guards = self._contributed("register_merge_guards", MergeGuard)
         self.adapters = self._collect_adapters()
+        self.lifecycle = Lifecycle(
+            models=self._replaceable("register_stage_models", StageModel),
+            strategies=self._replaceable("register_scoring_strategies", ScoringStrategy),
+            default_track=default_track,
+            population=self.contacts,
+            version=self._data_version,
+        )
         self._base_rules = self._rules()
         self._resolver = self._new_resolver({})
         self._seen = self._seen_decisions = self._rules_version = 0
@@ -300,6 +315,33 @@ class Hub(Persistence, Batching, Decisions):
             found.append(item)
         return found
 
+    def _replaceable(self, hook: str, protocol: type) -> list[tuple[str, Any]]:
+        """Collect stage models or strategies: ``(plug-in, item)``, unique names.
+
+        A third-party item with the name of a built-in one replaces it; two
+        third-party items with one name are an error.
+        """
+        owners: dict[str, str] = {}
+        found: dict[str, tuple[str, Any]] = {}
+        for plugin, item in self.plugins.collect(hook):
+            name = getattr(item, "name", None)
+            if not isinstance(item, protocol) or not isinstance(name, str):
+                raise PluginRegistrationError(
+                    plugin, hook, f"returned a {type(item).__name__}, not a {protocol.__name__}"
+                )
+            owner = owners.get(name)
+            if owner is not None and not self.plugins.is_builtin(owner):
+                raise PluginRegistrationError(plugin, hook, f"a second one is named {name!r}")
+            owners[name] = plugin
+            found[name] = (plugin, item)
+        return list(found.values())
+
+    def _data_version(self) -> tuple[int, int]:
+        """Return what changes when the contacts may: the log's and the decisions' lengths."""
+        with self._lock:
+            seen = self._seen_decisions
+            return len(self._store), seen + len(self._store.decisions(seen))
+
     def _collect_adapters(self) -> AdapterRegistry:
         """Collect channel adapters; a third-party one may replace a built-in one."""
         hook = "register_channel_adapters"
@@ -345,6 +387,8 @@ class Hub(Persistence, Batching, Decisions):
             receipt = Receipt(stored, resolver.contact_id_of(position), duplicate)
             self._log(change, stored.id)
         self._announce(change)
+        if not duplicate:
+            self._announce_stages([stored.id])
         return receipt
 
     def _add(self, touchpoint: Touchpoint, now: datetime) -> tuple[int, bool, Change | None]:
@@ -411,6 +455,37 @@ class Hub(Persistence, Batching, Decisions):
         for contact_id, into_ids in change.split:
             error = self._notify_safely("contact_split", contact_id=contact_id, into_ids=into_ids)
             failure = failure or error
+        if failure is not None:
+            raise failure
+
+    def _announce_stages(self, touchpoint_ids: Iterable[str]) -> None:
+        """Call ``stage_changed`` for each change the new touchpoints caused.
+
+        Nothing is computed when no plug-in implements the hook. A stage rule
+        that raises is kept in ``lifecycle.failures`` (never stops ingestion);
+        a failing listener is raised after every change was announced.
+        """
+        if not self.plugins.implements("stage_changed"):
+            return
+        by_contact: dict[str, set[str]] = {}
+        for touchpoint_id in touchpoint_ids:
+            contact = self.contact_of(touchpoint_id)
+            by_contact.setdefault(contact.contact_id, set()).add(touchpoint_id)
+        failure: PluginError | None = None
+        for contact_id, caused in by_contact.items():
+            contact = self.contact(contact_id)
+            for track in self.lifecycle.models:
+                try:
+                    history = self.lifecycle.history(contact, track, self._now())
+                except PluginError as err:
+                    self.lifecycle._note(err)
+                    continue
+                for change in history.changes:
+                    if change.touchpoint_id in caused:
+                        error = self._notify_safely(
+                            "stage_changed", contact_id=contact_id, change=change
+                        )
+                        failure = failure or error
         if failure is not None:
             raise failure
 
@@ -498,6 +573,23 @@ class Hub(Persistence, Batching, Decisions):
         built.sort(key=lambda c: (c.first_seen, c.timeline[0].id))
         return iter(built)
 
+    def scores(
+        self, *, as_of: datetime | None = None, names: Iterable[str] | None = None
+    ) -> dict[str, dict[str, Score]]:
+        """Score every contact with every strategy (or those *names*) as of *as_of* (now).
+
+        Each population strategy (RFM) is prepared once for all. For one
+        contact, ``contact.scores`` gives the same.
+
+        :returns: contact id to strategy name to :class:`~omnicontact.Score`.
+        :raises ConfigurationError: naming an unknown strategy.
+        :raises PluginError: naming the plug-in whose strategy raised.
+        :raises InvalidTimestampError: when *as_of* is naive.
+        """
+        when = self._now() if as_of is None else as_of
+        wanted = None if names is None else list(names)
+        return dict(self.lifecycle.score_contacts(self.contacts(), when, wanted))
+
     def touchpoint(self, touchpoint_id: str) -> Touchpoint:
         """Return the touchpoint with this id as the log holds it (normalized).
 
@@ -558,4 +650,6 @@ class Hub(Persistence, Batching, Decisions):
             traits=survive(timeline, self.matching.survivorship),
             timeline=timeline,
             identified=identified,
+            as_of=self._now(),
+            lifecycle=self.lifecycle,
         )

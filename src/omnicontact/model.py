@@ -20,6 +20,7 @@ import attrs
 from omnicontact._chars import UNSAFE_RE
 from omnicontact._frozen import EMPTY, FrozenMap, freeze, thaw
 from omnicontact.errors import (
+    ConfigurationError,
     InvalidIdentifierError,
     InvalidTimestampError,
     InvalidTouchpointError,
@@ -27,6 +28,9 @@ from omnicontact.errors import (
 
 if TYPE_CHECKING:
     from omnicontact.cases import Case
+    from omnicontact.lifecycle.base import StageHistory
+    from omnicontact.lifecycle.engine import Lifecycle
+    from omnicontact.scoring.base import Score
 
 __all__ = ["Contact", "Identifier", "Touchpoint"]
 
@@ -374,6 +378,8 @@ class Contact:
     :param traits: one value per trait, the most recent by event time.
     :param timeline: its touchpoints, oldest first.
     :param identified: whether it carries a strong identifier (e-mail, phone, …).
+    :param as_of: when the hub built it: its stages and scores are as of then.
+    :param lifecycle: the hub's stage models and strategies (set by the hub).
     """
 
     contact_id: str
@@ -381,6 +387,91 @@ class Contact:
     traits: FrozenMap = attrs.field(converter=_traits)
     timeline: tuple[Touchpoint, ...] = attrs.field(converter=_timeline)
     identified: bool = False
+    as_of: datetime | None = attrs.field(default=None, eq=False)
+    _lifecycle: Lifecycle | None = attrs.field(
+        default=None, eq=False, repr=False, alias="lifecycle"
+    )
+    _memo: dict[Any, Any] = attrs.field(factory=dict, init=False, eq=False, repr=False)
+
+    # ------------------------------------------------------------ lifecycle and scores
+
+    def _when(self, as_of: datetime | None) -> datetime:
+        when = as_of if as_of is not None else self.as_of
+        if when is None:
+            when = self.last_seen
+        return when
+
+    @property
+    def stages(self) -> Mapping[str, StageHistory]:
+        """Its stage history on every track of the hub, as of :attr:`as_of`.
+
+        Derived from its touchpoints by each stage model (see
+        ``docs/lifecycle.md``). Empty for a contact not built by a hub.
+        """
+        found = self._memo.get("stages")
+        if found is None:
+            lifecycle = self._lifecycle
+            found = {} if lifecycle is None else lifecycle.histories(self, self._when(None))
+            self._memo["stages"] = found
+        return found
+
+    @property
+    def stage_history(self) -> StageHistory | None:
+        """Its history on the hub's default track (``extended_crm`` unless configured)."""
+        lifecycle = self._lifecycle
+        if lifecycle is None or lifecycle.default_track is None:
+            return None
+        return self.stages.get(lifecycle.default_track)
+
+    @property
+    def stage(self) -> str | None:
+        """Its current stage on the default track (``suspect``, ``prospect``, ``customer``, …)."""
+        history = self.stage_history
+        return None if history is None else history.current
+
+    def stage_as_of(self, when: datetime, track: str | None = None) -> str | None:
+        """Return its stage on *track* (the default track when ``None``) as of *when*.
+
+        Computed from the touchpoints that happened at or before *when*, by
+        event time: what a report run on that date would have said, given
+        everything known now.
+
+        :raises ConfigurationError: when no stage model is named *track*.
+        :raises PluginError: naming the plug-in whose rule raised.
+        """
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            return None
+        name = track if track is not None else lifecycle.default_track
+        if name is None:
+            return None
+        return lifecycle.history(self, name, when).current
+
+    @property
+    def scores(self) -> Mapping[str, Score]:
+        """Its scores by strategy name, as of :attr:`as_of`, each with its breakdown.
+
+        Recomputed from its touchpoints and traits, so never stale after a
+        merge or a split. Empty for a contact not built by a hub.
+        """
+        found = self._memo.get("scores")
+        if found is None:
+            lifecycle = self._lifecycle
+            found = {} if lifecycle is None else lifecycle.scores(self, self._when(None))
+            self._memo["scores"] = found
+        return found
+
+    def score(self, name: str, as_of: datetime | None = None) -> Score:
+        """Return one score as of *as_of* (default :attr:`as_of`).
+
+        :raises ConfigurationError: when no strategy is named *name*, or the
+            contact was not built by a hub.
+        :raises PluginError: naming the plug-in whose strategy raised.
+        """
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            raise ConfigurationError("this contact was not built by a hub: it has no strategies")
+        return lifecycle.score(self, name, self._when(as_of))
 
     @property
     def first_seen(self) -> datetime:

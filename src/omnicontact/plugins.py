@@ -46,6 +46,8 @@ BUILTIN_PLUGINS: tuple[tuple[str, str], ...] = (
     ("omnicontact.orders", "omnicontact.adapters.orders"),
     ("omnicontact.email_events", "omnicontact.adapters.email_events"),
     ("omnicontact.support", "omnicontact.adapters.support"),
+    ("omnicontact.lifecycle", "omnicontact.lifecycle.builtin"),
+    ("omnicontact.scoring", "omnicontact.scoring.builtin"),
 )
 """``(plug-in name, module)`` of each built-in plug-in, registered in this order."""
 
@@ -211,6 +213,10 @@ class Plugins:
                     failure.__cause__ = err
         if failure is not None:
             raise failure
+
+    def implements(self, hook: str) -> bool:
+        """Whether any registered plug-in implements *hook* (to skip work nobody listens to)."""
+        return bool(getattr(self.manager.hook, hook).get_hookimpls())
 
     def get(self, name: str) -> object | None:
         """Return the plug-in object registered under *name* (for its state), or ``None``."""

@@ -1,0 +1,61 @@
+"""Lifecycle stages: stage models (tracks), transition rules and stage histories.
+
+A stage history is a pure function of a contact's touchpoints as of a time
+(:func:`stage_history`); see ``docs/lifecycle.md``.
+"""
+
+from omnicontact.lifecycle.base import (
+    INITIAL_RULE,
+    RuleContext,
+    ScoreAt,
+    Stage,
+    StageChange,
+    StageHistory,
+    StageModel,
+    StageModelError,
+    StateRule,
+    Stay,
+    TimeRule,
+    TouchpointRule,
+    TransitionRule,
+    after_inactivity,
+    any_of,
+    on_action,
+    on_identifier,
+    on_property,
+    on_score,
+    on_trait,
+    read_number,
+    stage_history,
+)
+from omnicontact.lifecycle.models import DEFAULT_MODEL, b2b, builtin_models, extended_crm, inbound
+
+__all__ = [
+    "DEFAULT_MODEL",
+    "INITIAL_RULE",
+    "RuleContext",
+    "ScoreAt",
+    "Stage",
+    "StageChange",
+    "StageHistory",
+    "StageModel",
+    "StageModelError",
+    "StateRule",
+    "Stay",
+    "TimeRule",
+    "TouchpointRule",
+    "TransitionRule",
+    "after_inactivity",
+    "any_of",
+    "b2b",
+    "builtin_models",
+    "extended_crm",
+    "inbound",
+    "on_action",
+    "on_identifier",
+    "on_property",
+    "on_score",
+    "on_trait",
+    "read_number",
+    "stage_history",
+]
