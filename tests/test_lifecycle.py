@@ -32,7 +32,7 @@ from omnicontact.lifecycle import (
     on_trait,
     stage_history,
 )
-from omnicontact.lifecycle.base import RuleContext
+from omnicontact.lifecycle.rules import RuleContext
 
 from .strategies import touchpoints as any_touchpoints
 

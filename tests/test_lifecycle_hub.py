@@ -439,3 +439,43 @@ class TestShow:
         status, _ = self.run("show", oliver, "--memory", "--as-of", "soon")
         assert status == 1
         assert "--as-of: must be an ISO 8601 date or time" in capsys.readouterr().err
+
+
+ACTIONS = st.sampled_from(
+    ["page_view", "signup", "purchase", "review", "referral", "email_open", "login"]
+)
+
+
+@st.composite
+def journeys(draw: Any, prefix: str, email: str) -> list[oc.Touchpoint]:
+    """One person's touchpoints: random actions on random days, all carrying their e-mail."""
+    steps = draw(st.lists(st.tuples(ACTIONS, st.integers(0, 80)), min_size=1, max_size=6))
+    ident = oc.Identifier("email", email)
+    return [
+        tp(f"{prefix}-{n}", day, action, ident, rating=5) if action == "review"
+        else tp(f"{prefix}-{n}", day, action, ident)
+        for n, (action, day) in enumerate(steps)
+    ]
+
+
+@settings(max_examples=20, deadline=None)
+@given(journeys("a", "ann@example.com"), journeys("b", "bob@example.com"))
+def test_merge_then_split_returns_the_original_histories(
+    ann: list[oc.Touchpoint], bob: list[oc.Touchpoint]
+) -> None:
+    """Merged: the history of the union, on every track. Split again: each its own back."""
+    hub = make_hub()
+    hub.add_many(ann + bob)
+    apart = _histories(hub)
+    assert len(apart) == 2
+    hub.confirm(ann[0].id, bob[0].id)
+    (merged,) = hub.contacts()
+    for track, model in hub.lifecycle.models.items():
+        assert merged.stages[track] == stage_history(model, ann + bob, NOW, _score_at(hub, merged))
+    hub.split(merged, [[t.id for t in ann], [t.id for t in bob]])
+    assert _histories(hub) == apart
+
+
+def _score_at(hub: oc.Hub, contact: oc.Contact) -> Any:
+    lifecycle = hub.lifecycle
+    return lifecycle._score_at(contact)

@@ -28,6 +28,14 @@ from omnicontact.errors import (
 from omnicontact.hookspecs import hookimpl
 from omnicontact.hub import Hub, HubStats, Receipt
 from omnicontact.ingest import IngestReport, Rejection
+from omnicontact.lifecycle import (
+    Stage,
+    StageChange,
+    StageHistory,
+    StageModel,
+    StageModelError,
+)
+from omnicontact.lifecycle.engine import Lifecycle
 from omnicontact.limits import PayloadLimits
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.matching.builtin import SharedIdentifierRule
@@ -47,6 +55,7 @@ from omnicontact.matching.rules import Evidence, EvidencePart, MatchingRule, Rec
 from omnicontact.model import Contact, Identifier, Touchpoint
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
 from omnicontact.persistence import StoreCheck
+from omnicontact.scoring import Contribution, Score, ScoringStrategy, Subject
 from omnicontact.store import Decision, MemoryStore, SQLiteStore, Store
 
 __all__ = [
@@ -62,6 +71,7 @@ __all__ = [
     "ConflictError",
     "Contact",
     "ContactNotFoundError",
+    "Contribution",
     "Decision",
     "Evidence",
     "EvidencePart",
@@ -76,6 +86,7 @@ __all__ = [
     "InvalidIdentifierError",
     "InvalidTimestampError",
     "InvalidTouchpointError",
+    "Lifecycle",
     "MatchingConfig",
     "MatchingRule",
     "MemoryStore",
@@ -94,12 +105,20 @@ __all__ = [
     "ReviewItem",
     "SQLiteStore",
     "SchemaVersionError",
+    "Score",
+    "ScoringStrategy",
     "SharedIdentifierRule",
     "SizeGuard",
+    "Stage",
+    "StageChange",
+    "StageHistory",
+    "StageModel",
+    "StageModelError",
     "Store",
     "StoreCheck",
     "StoreError",
     "Strength",
+    "Subject",
     "SurvivorshipPolicy",
     "Touchpoint",
     "TouchpointNotFoundError",

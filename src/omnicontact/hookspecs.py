@@ -21,7 +21,8 @@ if TYPE_CHECKING:
     from omnicontact.adapters.base import ChannelAdapter
     from omnicontact.hub import Hub
     from omnicontact.ingest import Rejection
-    from omnicontact.lifecycle.base import StageChange, StageModel
+    from omnicontact.lifecycle.base import StageChange
+    from omnicontact.lifecycle.history import StageModel
     from omnicontact.matching.config import MatchingConfig
     from omnicontact.matching.guards import MergeGuard
     from omnicontact.matching.rules import MatchingRule

@@ -26,8 +26,8 @@ from omnicontact.errors import (
     TouchpointNotFoundError,
 )
 from omnicontact.ingest import Rejection
-from omnicontact.lifecycle.base import StageModel
 from omnicontact.lifecycle.engine import Lifecycle
+from omnicontact.lifecycle.history import StageModel
 from omnicontact.lifecycle.models import DEFAULT_MODEL
 from omnicontact.limits import PayloadLimits
 from omnicontact.matching.changes import Change

@@ -5,19 +5,14 @@ A stage history is a pure function of a contact's touchpoints as of a time
 """
 
 from omnicontact.lifecycle.base import (
-    INITIAL_RULE,
-    RuleContext,
-    ScoreAt,
     Stage,
     StageChange,
     StageHistory,
-    StageModel,
     StageModelError,
-    StateRule,
     Stay,
-    TimeRule,
-    TouchpointRule,
-    TransitionRule,
+    read_number,
+)
+from omnicontact.lifecycle.constructors import (
     after_inactivity,
     any_of,
     on_action,
@@ -25,10 +20,18 @@ from omnicontact.lifecycle.base import (
     on_property,
     on_score,
     on_trait,
-    read_number,
-    stage_history,
 )
+from omnicontact.lifecycle.history import StageModel, stage_history
 from omnicontact.lifecycle.models import DEFAULT_MODEL, b2b, builtin_models, extended_crm, inbound
+from omnicontact.lifecycle.rules import (
+    INITIAL_RULE,
+    RuleContext,
+    ScoreAt,
+    StateRule,
+    TimeRule,
+    TouchpointRule,
+    TransitionRule,
+)
 
 __all__ = [
     "DEFAULT_MODEL",

@@ -8,7 +8,7 @@ third-party model. See ``docs/lifecycle.md``.
 from __future__ import annotations
 
 from omnicontact.hookspecs import hookimpl
-from omnicontact.lifecycle.base import StageModel
+from omnicontact.lifecycle.history import StageModel
 from omnicontact.lifecycle.models import builtin_models
 
 __all__ = ["register_stage_models"]

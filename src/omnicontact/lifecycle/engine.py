@@ -25,7 +25,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from omnicontact.errors import ConfigurationError, OmnicontactError, PluginError
-from omnicontact.lifecycle.base import StageHistory, StageModel
+from omnicontact.lifecycle.base import StageHistory
+from omnicontact.lifecycle.history import StageModel
 from omnicontact.lifecycle.models import DEFAULT_MODEL
 from omnicontact.scoring.base import Score, ScoringStrategy, Subject, check_as_of, subject_as_of
 

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from omnicontact.lifecycle.base import (
-    Stage,
-    StageModel,
-    TouchpointRule,
-    TransitionRule,
+from omnicontact.lifecycle.base import Stage
+from omnicontact.lifecycle.constructors import (
     after_inactivity,
     any_of,
     on_action,
@@ -21,6 +18,8 @@ from omnicontact.lifecycle.base import (
     on_property,
     on_score,
 )
+from omnicontact.lifecycle.history import StageModel
+from omnicontact.lifecycle.rules import TouchpointRule, TransitionRule
 
 __all__ = ["DEFAULT_MODEL", "b2b", "builtin_models", "extended_crm", "inbound"]
 
