@@ -10,6 +10,7 @@ from omnicontact import errors
 # What each error subclasses, from errors.py and the table of docs/normalization.md.
 BASES: dict[str, tuple[type[BaseException], ...]] = {
     "ConfigurationError": (ValueError,),
+    "AnalyticsError": (ValueError,),
     "InvalidTouchpointError": (ValueError,),
     "InvalidTimestampError": (errors.InvalidTouchpointError, ValueError),
     "InvalidIdentifierError": (errors.InvalidTouchpointError, ValueError),

@@ -8,6 +8,7 @@ from omnicontact.adapters import AdapterRegistry, ChannelAdapter
 from omnicontact.cases import Case
 from omnicontact.errors import (
     AmbiguousIdentifierError,
+    AnalyticsError,
     ConfigurationError,
     ConflictError,
     ContactNotFoundError,
@@ -61,6 +62,7 @@ from omnicontact.store import Decision, MemoryStore, SQLiteStore, Store
 __all__ = [
     "AdapterRegistry",
     "AmbiguousIdentifierError",
+    "AnalyticsError",
     "AuditEntry",
     "CardinalityGuard",
     "Case",

@@ -14,6 +14,7 @@ from typing import Any
 
 __all__ = [
     "AmbiguousIdentifierError",
+    "AnalyticsError",
     "ConfigurationError",
     "ConflictError",
     "ContactNotFoundError",
@@ -129,6 +130,15 @@ class PluginError(OmnicontactError, RuntimeError):
 
 class PluginRegistrationError(PluginError, TypeError):
     """A plug-in contributed something of the wrong shape, or a clashing name."""
+
+
+class AnalyticsError(OmnicontactError, ValueError):
+    """An analysis was asked with arguments that cannot give an answer.
+
+    An unknown stage, track or channel, a conversion window that is not
+    positive, a funnel without steps: the message names the argument and
+    the rule, never a personal value.
+    """
 
 
 class OmnicontactWarning(UserWarning):

@@ -447,6 +447,24 @@ class Contact:
             return None
         return lifecycle.history(self, name, when).current
 
+    def history(
+        self, track: str | None = None, as_of: datetime | None = None
+    ) -> StageHistory | None:
+        """Return its history on *track* (the default track) as of *as_of* (:attr:`as_of`).
+
+        ``None`` for a contact not built by a hub, or with no default track.
+
+        :raises ConfigurationError: when no stage model is named *track*.
+        :raises PluginError: naming the plug-in whose rule raised.
+        """
+        lifecycle = self._lifecycle
+        if lifecycle is None:
+            return None
+        name = track if track is not None else lifecycle.default_track
+        if name is None:
+            return None
+        return lifecycle.history(self, name, self._when(as_of))
+
     @property
     def scores(self) -> Mapping[str, Score]:
         """Its scores by strategy name, as of :attr:`as_of`, each with its breakdown.
