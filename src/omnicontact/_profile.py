@@ -21,14 +21,14 @@ _SHOWN = 5
 
 
 def _stages(contact: Contact, as_of: datetime | None) -> Mapping[str, StageHistory]:
-    lifecycle = contact._lifecycle
+    lifecycle = contact.lifecycle
     if as_of is None or lifecycle is None:
         return contact.stages
     return lifecycle.histories(contact, as_of)
 
 
 def _scores(contact: Contact, as_of: datetime | None) -> Mapping[str, Score]:
-    lifecycle = contact._lifecycle
+    lifecycle = contact.lifecycle
     if as_of is None or lifecycle is None:
         return contact.scores
     return lifecycle.scores(contact, as_of)

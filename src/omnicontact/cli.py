@@ -406,6 +406,38 @@ def _explain(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    with _loaded(args) as hub:
+        return _report(hub, args, out)
+
+
+def _report(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
+    from omnicontact.analytics.report import build_report, render_html, render_text
+
+    as_of = _as_of(args.as_of) or hub.now()
+    report = build_report(hub, as_of=as_of, track=args.track, conversion=args.conversion)
+    if args.json:
+        data = {
+            "as_of": report.as_of.isoformat(),
+            "track": report.track,
+            "contacts": report.contacts,
+            "identified": report.identified,
+            "touchpoints": report.touchpoints,
+            "channels": list(report.channels),
+        }
+        for name in ("funnel", "flows", "counts", "attribution", "attribution_value", "paths"):
+            data[name] = json.loads(getattr(report, name).to_json())
+        data["kpis"] = json.loads(report.kpis.to_json())
+        out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    else:
+        out.write(render_text(report))
+    if args.html:
+        Path(args.html).write_text(render_html(report), encoding="utf-8")
+        if not args.json:
+            out.write(f"\nHTML report written to {args.html}\n")
+    return 0
+
+
 def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
     with _loaded(args) as hub:
         return _review(hub, args, out)
@@ -642,6 +674,25 @@ def build_parser() -> argparse.ArgumentParser:
     common(p_review)
     hub_options(p_review)
     p_review.set_defaults(run=_cmd_review)
+
+    p_report = sub.add_parser(
+        "report",
+        help="ingest, then summarize journeys: stage funnel, flows, attribution, KPIs",
+    )
+    p_report.add_argument("files", nargs="*", help=_FILES_HELP)
+    p_report.add_argument("--html", help="also write the report as one self-contained HTML file")
+    p_report.add_argument(
+        "--as-of", help="the report's date (ISO 8601; a date is its end, UTC); default: now"
+    )
+    p_report.add_argument(
+        "--track", default="extended_crm", help="the stage model of the funnel (extended_crm)"
+    )
+    p_report.add_argument(
+        "--conversion", default="purchase", help="the action that converts (purchase)"
+    )
+    common(p_report)
+    hub_options(p_report)
+    p_report.set_defaults(run=_cmd_report)
 
     p_check = sub.add_parser(
         "check", help="check the database file and compare its projections with a replay"

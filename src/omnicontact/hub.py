@@ -435,6 +435,10 @@ class Hub(Persistence, Batching, Decisions):
             raise InvalidTimestampError("occurred_at", rule)
         warnings.warn(FutureTimestampWarning(f"occurred_at: {rule}"), stacklevel=4)
 
+    def now(self) -> datetime:
+        """Return the hub's clock (UTC): what "now" means for stages, scores and reports."""
+        return self._now()
+
     def _now(self) -> datetime:
         now = self._clock()
         if now.tzinfo is None:

@@ -395,6 +395,11 @@ class Contact:
 
     # ------------------------------------------------------------ lifecycle and scores
 
+    @property
+    def lifecycle(self) -> Lifecycle | None:
+        """The stage models and strategies of the hub that built it (None if built by hand)."""
+        return self._lifecycle
+
     def _when(self, as_of: datetime | None) -> datetime:
         when = as_of if as_of is not None else self.as_of
         if when is None:

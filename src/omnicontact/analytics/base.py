@@ -80,6 +80,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
+def _columns(columns: Iterable[str]) -> tuple[str, ...]:
+    return tuple(columns)
+
+
 def _rows(rows: Iterable[Iterable[Any]]) -> tuple[tuple[Any, ...], ...]:
     return tuple(tuple(row) for row in rows)
 
@@ -98,7 +102,7 @@ class Table:
     """
 
     name: str
-    columns: tuple[str, ...] = attrs.field(converter=tuple)
+    columns: tuple[str, ...] = attrs.field(converter=_columns)
     rows: tuple[tuple[Any, ...], ...] = attrs.field(converter=_rows)
 
     def __attrs_post_init__(self) -> None:
