@@ -232,6 +232,7 @@ th,td{padding:6px 8px;border-bottom:1px solid var(--line);text-align:right}
 th:first-child,td:first-child{text-align:left}
 th{color:var(--muted);font-weight:600}
 td.def{color:var(--muted);text-align:left}
+th.def{text-align:left}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}
 """
 
@@ -261,7 +262,8 @@ def _kpi_html(table: Table) -> str:
             f'<td class="def">{escape(definition)}</td></tr>'
         )
     return (
-        "<table><thead><tr><th>indicator</th><th>value</th><th>definition</th></tr></thead>"
+        "<table><thead><tr><th>indicator</th><th>value</th><th class=\"def\">definition</th>"
+        "</tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table>"
     )
 
