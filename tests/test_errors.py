@@ -11,6 +11,7 @@ from omnicontact import errors
 BASES: dict[str, tuple[type[BaseException], ...]] = {
     "ConfigurationError": (ValueError,),
     "AnalyticsError": (ValueError,),
+    "SuppressedError": (ValueError,),
     "InvalidTouchpointError": (ValueError,),
     "InvalidTimestampError": (errors.InvalidTouchpointError, ValueError),
     "InvalidIdentifierError": (errors.InvalidTouchpointError, ValueError),

@@ -23,6 +23,7 @@ from omnicontact.errors import (
     PluginRegistrationError,
     SchemaVersionError,
     StoreError,
+    SuppressedError,
     TouchpointNotFoundError,
     UnknownIdentifierKindError,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "Store",
     "StoreCheck",
     "StoreError",
+    "SuppressedError",
     "Strength",
     "Subject",
     "SurvivorshipPolicy",

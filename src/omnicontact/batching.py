@@ -25,6 +25,7 @@ from omnicontact.errors import (
     InvalidTouchpointError,
     OmnicontactError,
     PluginError,
+    SuppressedError,
 )
 from omnicontact.ingest import IngestReport, Rejection
 from omnicontact.limits import PayloadLimits
@@ -226,7 +227,7 @@ class Batching:
         progress: Progress | None,
     ) -> IngestReport:
         now = self._now()
-        accepted = duplicates = 0
+        accepted = duplicates = suppressed = 0
         channels: dict[str, int] = {}
         rejected: list[Rejection] = []
         stopped: OmnicontactError | None = None
@@ -252,6 +253,11 @@ class Batching:
                                 if isinstance(touchpoint, OmnicontactError):
                                     raise touchpoint
                                 position, duplicate, change = self._add(touchpoint, now)
+                            except SuppressedError:
+                                if stop_on_error:
+                                    raise
+                                suppressed += 1  # an erased person's: counted, never kept
+                                continue
                             except (InvalidTouchpointError, ConflictError, PluginError) as err:
                                 if stop_on_error:
                                     raise
@@ -267,7 +273,12 @@ class Batching:
                                 channels[channel] = channels.get(channel, 0) + 1
                             if change:
                                 changes.append((change, self._store.at(position).id))
-                    except (InvalidTouchpointError, ConflictError, PluginError) as err:
+                    except (
+                        InvalidTouchpointError,
+                        ConflictError,
+                        PluginError,
+                        SuppressedError,
+                    ) as err:
                         stopped = err  # on_error="raise": keep what was done, then raise
                 changes.extend((change, "batch") for change in net)
                 for rejection in chunk_rejected:
@@ -290,12 +301,14 @@ class Batching:
                     plugin_failure = plugin_failure or err
             rejected.extend(chunk_rejected)
             if progress is not None:
-                progress(IngestReport(accepted, duplicates, tuple(rejected), dict(channels)))
+                progress(
+                    IngestReport(accepted, duplicates, tuple(rejected), dict(channels), suppressed)
+                )
             if stopped is not None or taken < size:
                 break
         if stopped is not None:
             raise stopped
-        report = IngestReport(accepted, duplicates, tuple(rejected), channels)
+        report = IngestReport(accepted, duplicates, tuple(rejected), channels, suppressed)
         if plugin_failure is not None:
             plugin_failure.report = report
             raise plugin_failure

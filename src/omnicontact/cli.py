@@ -280,6 +280,10 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
+def _suppressed(report: IngestReport) -> str:
+    return f", {report.suppressed} suppressed (erased people)" if report.suppressed else ""
+
+
 def _print_report(
     report: IngestReport,
     where: list[tuple[str, int, Rejection]],
@@ -288,7 +292,8 @@ def _print_report(
 ) -> None:
     out.write(
         f"ingested {report.total} records: {report.accepted} accepted, "
-        f"{report.duplicates} duplicates, {len(report.quarantined)} quarantined\n"
+        f"{report.duplicates} duplicates, {len(report.quarantined)} quarantined"
+        f"{_suppressed(report)}\n"
     )
     if len(files) > 1:
         width = max(len(Path(f.name).name) for f in files)
@@ -297,7 +302,7 @@ def _print_report(
             out.write(
                 f"  {Path(f.name).name:<{width}}  {f.reader:<12} {part.total:>6} records: "
                 f"{part.accepted} accepted, {part.duplicates} duplicates, "
-                f"{len(part.quarantined)} quarantined\n"
+                f"{len(part.quarantined)} quarantined{_suppressed(part)}\n"
             )
     for name, number, rejection in where:
         out.write(f"  quarantined {name}:{number}: {rejection.field}: {rejection.reason}\n")
@@ -435,6 +440,33 @@ def _report(hub: Hub, args: argparse.Namespace, out: TextIO) -> int:
         Path(args.html).write_text(render_html(report), encoding="utf-8")
         if not args.json:
             out.write(f"\nHTML report written to {args.html}\n")
+    return 0
+
+
+def _cmd_erase(args: argparse.Namespace, out: TextIO) -> int:
+    if not os.path.exists(args.db):
+        raise OmnicontactError(f"{args.db}: no such database (nothing to erase)")
+    with _hub(args) as hub:
+        contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
+        done = hub.erase(contact)
+    if args.json:
+        out.write(json.dumps(attrs.asdict(done)) + "\n")
+        return 0
+    out.write(
+        f"erased {_plural(done.touchpoints, 'touchpoint')} of one contact; "
+        f"{done.suppressed} suppression entries keep it from coming back "
+        f"({done.shared} identifiers shared with other contacts left off); "
+        f"{done.quarantined} quarantined records and {done.audit_entries} audit entries "
+        "cleaned\n"
+    )
+    return 0
+
+
+def _cmd_export(args: argparse.Namespace, out: TextIO) -> int:
+    with _loaded(args) as hub:
+        contact = hub.contact_of(args.ref) if args.touchpoint else hub.contact(_parse_ref(args.ref))
+        document = hub.export(contact)
+    out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     return 0
 
 
@@ -693,6 +725,29 @@ def build_parser() -> argparse.ArgumentParser:
     common(p_report)
     hub_options(p_report)
     p_report.set_defaults(run=_cmd_report)
+
+    p_erase = sub.add_parser(
+        "erase", help="erase one person from the database, for good (right to erasure)"
+    )
+    p_erase.add_argument(
+        "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
+    )
+    p_erase.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
+    common(p_erase)
+    hub_options(p_erase)
+    p_erase.set_defaults(run=_cmd_erase, files=[])
+
+    p_export = sub.add_parser(
+        "export", help="print everything known about one person as JSON (portability)"
+    )
+    p_export.add_argument(
+        "ref", help="kind=value (email=ann@example.com), a contact id, or a touchpoint id"
+    )
+    p_export.add_argument("files", nargs="*", help=_FILES_HELP)
+    p_export.add_argument("--touchpoint", action="store_true", help="REF is a touchpoint id")
+    common(p_export)
+    hub_options(p_export)
+    p_export.set_defaults(run=_cmd_export)
 
     p_check = sub.add_parser(
         "check", help="check the database file and compare its projections with a replay"

@@ -29,6 +29,7 @@ __all__ = [
     "PluginRegistrationError",
     "SchemaVersionError",
     "StoreError",
+    "SuppressedError",
     "TouchpointNotFoundError",
     "UnknownIdentifierKindError",
 ]
@@ -130,6 +131,16 @@ class PluginError(OmnicontactError, RuntimeError):
 
 class PluginRegistrationError(PluginError, TypeError):
     """A plug-in contributed something of the wrong shape, or a clashing name."""
+
+
+class SuppressedError(OmnicontactError, ValueError):
+    """The touchpoint belongs to a person whose data was erased: it is not stored.
+
+    Its id, or one of its identifiers, is on the suppression list that
+    ``hub.erase`` left (as keyed hashes). In batch ingestion such records are
+    counted in ``IngestReport.suppressed``, neither stored nor quarantined.
+    ``hub.unsuppress(...)`` lifts it (the person came back of their own will).
+    """
 
 
 class AnalyticsError(OmnicontactError, ValueError):

@@ -44,6 +44,7 @@ from omnicontact.normalize.normalizer import TouchpointNormalizer
 from omnicontact.normalize.traits import normalize_country
 from omnicontact.persistence import Persistence
 from omnicontact.plugins import Plugins
+from omnicontact.privacy import Privacy
 from omnicontact.scoring.base import Score, ScoringStrategy
 from omnicontact.store.base import Store
 from omnicontact.store.memory import MemoryStore
@@ -94,7 +95,7 @@ def _zone(value: str | tzinfo) -> tzinfo:
     return zone
 
 
-class Hub(Persistence, Batching, Decisions):
+class Hub(Persistence, Batching, Decisions, Privacy):
     """One unified view of every contact, fed with touchpoints.
 
     :param default_region: ISO 3166 alpha-2 region for national phone numbers
@@ -377,6 +378,8 @@ class Hub(Persistence, Batching, Decisions):
         :raises InvalidTouchpointError: (or a subclass) when it cannot be
             normalized; nothing is stored.
         :raises ConflictError: when its id is in the log with other content.
+        :raises SuppressedError: when it belongs to a person whose data was
+            erased (its id or an identifier is on the suppression list).
         :raises PluginError: when a notified plug-in raised; the touchpoint is stored.
         :raises StoreError: when the store failed; nothing is stored.
         """
@@ -408,6 +411,7 @@ class Hub(Persistence, Batching, Decisions):
                     "a touchpoint with this id is already in the log with other content"
                 )
             return existing, True, None
+        self._check_suppressed(normalized)  # an erased person's: never stored again
         # Resolve first: a matching rule that raises does so before anything
         # changes, and then nothing is stored either.
         position = len(store)

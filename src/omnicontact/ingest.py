@@ -47,17 +47,20 @@ class IngestReport:
     :param duplicates: touchpoints already in the log with the same content.
     :param quarantined: the records rejected, each with its reason.
     :param channels: touchpoints accepted per channel.
+    :param suppressed: touchpoints of erased people, neither stored nor
+        quarantined (see ``Hub.erase``).
     """
 
     accepted: int = 0
     duplicates: int = 0
     quarantined: tuple[Rejection, ...] = ()
     channels: Mapping[str, int] = attrs.field(factory=dict, eq=False, repr=False)
+    suppressed: int = 0
 
     @property
     def total(self) -> int:
         """How many records the batch held."""
-        return self.accepted + self.duplicates + len(self.quarantined)
+        return self.accepted + self.duplicates + len(self.quarantined) + self.suppressed
 
     def __add__(self, other: IngestReport) -> IngestReport:
         channels = dict(self.channels)
@@ -68,4 +71,5 @@ class IngestReport:
             self.duplicates + other.duplicates,
             self.quarantined + other.quarantined,
             channels,
+            self.suppressed + other.suppressed,
         )

@@ -28,6 +28,7 @@ from omnicontact.errors import (
 
 if TYPE_CHECKING:
     from omnicontact.cases import Case
+    from omnicontact.consent import ConsentState
     from omnicontact.lifecycle.base import StageHistory
     from omnicontact.lifecycle.engine import Lifecycle
     from omnicontact.scoring.base import Score
@@ -469,6 +470,27 @@ class Contact:
         if name is None:
             return None
         return lifecycle.history(self, name, self._when(as_of))
+
+    @property
+    def consents(self) -> ConsentState:
+        """Its consent per channel and purpose as of :attr:`as_of`, with the full history.
+
+        Derived from its touchpoints (unsubscribes, opt-ins, decisions recorded
+        with ``hub.record_consent``): after a merge the most restrictive recent
+        decision wins, after a split each side has its own back. See
+        ``docs/privacy.md``.
+        """
+        found = self._memo.get("consents")
+        if found is None:
+            from omnicontact.consent import consent_state
+
+            found = consent_state(self.timeline, as_of=self.as_of)
+            self._memo["consents"] = found
+        return found
+
+    def can_contact(self, channel: str, purpose: str) -> bool:
+        """Tell whether it may be contacted on *channel* for *purpose* (see :attr:`consents`)."""
+        return self.consents.can_contact(channel, purpose)
 
     @property
     def scores(self) -> Mapping[str, Score]:

@@ -282,6 +282,12 @@ class Lifecycle:
         with self._lock:
             return self._last_good.get(key)
 
+    def forget(self) -> None:
+        """Drop every value kept for failures and every prepared population (after an erasure)."""
+        with self._lock:
+            self._last_good.clear()
+            self._prepared.clear()
+
     def __repr__(self) -> str:
         return (
             f"Lifecycle(tracks={sorted(self.models)!r}, scores={sorted(self.strategies)!r}, "

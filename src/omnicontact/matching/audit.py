@@ -9,7 +9,17 @@ import attrs
 
 __all__ = ["AuditAction", "AuditEntry"]
 
-AuditAction = Literal["merge", "split", "rename", "confirm", "reject", "resolve_all", "train"]
+AuditAction = Literal[
+    "merge",
+    "split",
+    "rename",
+    "confirm",
+    "reject",
+    "resolve_all",
+    "train",
+    "erase",
+    "consent_conflict",
+]
 """What an audit entry records."""
 
 
@@ -19,7 +29,9 @@ class AuditEntry:
 
     :param at: when it was recorded (the hub's clock).
     :param action: ``merge``, ``split``, ``rename``, ``confirm``, ``reject``,
-        ``resolve_all`` or ``train``.
+        ``resolve_all``, ``train``, ``erase`` (a person's data was erased: the
+        entry keeps counts only) or ``consent_conflict`` (merged records
+        disagreed on a consent; the restrictive one won).
     :param contact_id: the surviving, divided or renamed contact.
     :param other_ids: the ids merged into it, the ids it became, or its new id.
     :param rules: the rules whose links caused a merge (empty after

@@ -75,6 +75,7 @@ class Decisions:
         def _writing(self) -> AbstractContextManager[Resolver]: ...
         def _record(self, decision: Decision) -> None: ...
         def _project(self) -> None: ...
+        def _consent_conflicts(self, contact_ids: Iterable[str]) -> list[AuditEntry]: ...
         def _items(
             self, start: int = 0
         ) -> Iterator[tuple[int, Any, tuple[Identifier, ...], Any]]: ...
@@ -99,6 +100,8 @@ class Decisions:
             entries.append(AuditEntry(at, "split", contact_id, into, (), cause))
         for old, new in change.renamed:
             entries.append(AuditEntry(at, "rename", old, (new,), (), cause))
+        if change.merged:  # merged records that disagree on consent: the restrictive one won
+            entries.extend(self._consent_conflicts(c for c, _ in change.merged))
         self._store.add_audit(entries)
 
     def _decided(

@@ -100,6 +100,11 @@ class TouchpointNormalizer:
                 remember(cache, raw, cached, self.cache_size)
         return cached
 
+    def clear(self) -> None:
+        """Forget every cached value (after an erasure: the caches hold personal data)."""
+        self._cache.clear()
+        self._trait_cache.clear()
+
     def lookup(self, identifier: Identifier, region: str | None = None) -> Identifier:
         """Return the normalized form of *identifier* alone (for lookups)."""
         return self.identifier(identifier, region or self.context.region)[0]

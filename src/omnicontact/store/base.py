@@ -7,7 +7,7 @@ derived can be rebuilt by replaying it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -17,7 +17,7 @@ from omnicontact.ingest import Rejection
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.model import Touchpoint
 
-__all__ = ["Decision", "DecisionAction", "Store"]
+__all__ = ["Decision", "DecisionAction", "Store", "remap_decisions"]
 
 DecisionAction = Literal["confirm", "reject", "split"]
 """What a person decided about identity."""
@@ -35,6 +35,25 @@ class Decision:
 
     action: DecisionAction
     sides: tuple[tuple[int, ...], ...]
+
+
+def remap_decisions(decisions: Sequence[Decision], moved: Mapping[int, int]) -> list[Decision]:
+    """Return the decisions with positions renumbered by *moved*, erased ones left out.
+
+    A position missing from *moved* was erased. A ``confirm`` or ``reject``
+    that loses a side, and a ``split`` left with fewer than two sides, are
+    dropped: they no longer decide anything.
+    """
+    out = []
+    for decision in decisions:
+        sides = tuple(
+            side
+            for side in (tuple(moved[p] for p in side if p in moved) for side in decision.sides)
+            if side
+        )
+        if len(sides) >= 2 and (decision.action == "split" or len(sides) == len(decision.sides)):
+            out.append(Decision(decision.action, sides))
+    return out
 
 
 @runtime_checkable
@@ -117,6 +136,36 @@ class Store(Protocol):
 
     def rules_version(self) -> int:
         """Return the version :meth:`saved_rules` gives, without reading the parameters."""
+
+    def erase(self, positions: Collection[int]) -> None:
+        """Remove the touchpoints at *positions* from the log, for good (inside a transaction).
+
+        The touchpoints after them move up, so positions stay contiguous; the
+        decisions and issued contact ids follow them, those naming only
+        erased touchpoints are dropped, and the rules' version is bumped so
+        that every hub on the store replays the log.
+        """
+
+    def rewrite_audit(self, redact: Callable[[AuditEntry], AuditEntry | None]) -> int:
+        """Replace each ledger entry by ``redact(entry)`` (None drops it); count the changes."""
+
+    def remove_rejections(self, match: Callable[[Rejection], bool]) -> int:
+        """Forget the quarantined records *match* selects; return how many."""
+
+    def suppressions(self) -> frozenset[str]:
+        """Return the keyed hashes that block re-creating an erased person."""
+
+    def add_suppressions(self, hashes: Iterable[str]) -> None:
+        """Add keyed hashes to the suppression list (inside a transaction)."""
+
+    def remove_suppressions(self, hashes: Iterable[str]) -> int:
+        """Remove keyed hashes from the suppression list; return how many were there."""
+
+    def secret(self) -> bytes:
+        """Return the store's secret key for keyed hashes, made on first use and kept."""
+
+    def scrub(self) -> None:
+        """Make what was deleted unrecoverable from the store's files (after a commit)."""
 
     def integrity(self) -> str:
         """Return ``"ok"`` when the store's own structures are sound, else what is wrong."""

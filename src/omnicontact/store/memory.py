@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, Mapping, Sequence
+import secrets
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from itertools import islice
 from typing import Any
 
 from omnicontact.ingest import Rejection
 from omnicontact.matching.audit import AuditEntry
 from omnicontact.model import Touchpoint
-from omnicontact.store.base import Decision
+from omnicontact.store.base import Decision, remap_decisions
 
 __all__ = ["MemoryStore"]
 
@@ -26,6 +27,8 @@ class MemoryStore:
         "_quarantine",
         "_rules",
         "_rules_version",
+        "_secret",
+        "_suppressed",
     )
 
     persistent = False
@@ -38,6 +41,8 @@ class MemoryStore:
         self._quarantine: list[Rejection] = []
         self._rules: dict[str, dict[str, Any]] = {}
         self._rules_version = 0
+        self._suppressed: set[str] = set()
+        self._secret = b""
 
     def append(self, touchpoint: Touchpoint) -> int:
         """Append *touchpoint*; its id must be new."""
@@ -131,6 +136,60 @@ class MemoryStore:
     def rules_version(self) -> int:
         """Return the version of the saved parameters."""
         return self._rules_version
+
+    def erase(self, positions: Collection[int]) -> None:
+        """Remove these touchpoints; the later ones move up; decisions follow."""
+        gone = set(positions)
+        kept = [tp for position, tp in enumerate(self._log) if position not in gone]
+        moved: dict[int, int] = {}
+        for position in range(len(self._log)):
+            if position not in gone:
+                moved[position] = len(moved)
+        self._log = kept
+        self._position = {tp.id: position for position, tp in enumerate(kept)}
+        self._decisions = remap_decisions(self._decisions, moved)
+        self._rules_version += 1  # every hub on the store replays
+
+    def rewrite_audit(self, redact: Callable[[AuditEntry], AuditEntry | None]) -> int:
+        """Replace each ledger entry by ``redact(entry)`` (None drops it)."""
+        changed = 0
+        kept = []
+        for entry in self._audit:
+            new = redact(entry)
+            changed += new != entry
+            if new is not None:
+                kept.append(new)
+        self._audit = kept
+        return changed
+
+    def remove_rejections(self, match: Callable[[Rejection], bool]) -> int:
+        """Forget the quarantined records *match* selects."""
+        before = len(self._quarantine)
+        self._quarantine = [r for r in self._quarantine if not match(r)]
+        return before - len(self._quarantine)
+
+    def suppressions(self) -> frozenset[str]:
+        """Return the suppression list."""
+        return frozenset(self._suppressed)
+
+    def add_suppressions(self, hashes: Iterable[str]) -> None:
+        """Add keyed hashes to the suppression list."""
+        self._suppressed.update(hashes)
+
+    def remove_suppressions(self, hashes: Iterable[str]) -> int:
+        """Remove keyed hashes from the suppression list."""
+        found = self._suppressed.intersection(hashes)
+        self._suppressed -= found
+        return len(found)
+
+    def secret(self) -> bytes:
+        """Return this store's key for keyed hashes (random, made on first use)."""
+        if not self._secret:
+            self._secret = secrets.token_bytes(32)
+        return self._secret
+
+    def scrub(self) -> None:
+        """Nothing on disk: what was removed is unreachable once collected."""
 
     def integrity(self) -> str:
         """Return ``"ok"``: a list and dicts have nothing to check."""

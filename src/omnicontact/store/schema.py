@@ -81,7 +81,12 @@ _V2 = (
     "ALTER TABLE quarantine ADD COLUMN adapter TEXT",
 )
 
-MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2]
+_V3 = (
+    # Keyed hashes of what an erased person was known by: they block re-creation.
+    "CREATE TABLE suppressed (hash TEXT PRIMARY KEY) WITHOUT ROWID",
+)
+
+MIGRATIONS: list[tuple[str, ...]] = [_V1, _V2, _V3]
 """``MIGRATIONS[n]`` takes a database from schema version ``n`` to ``n + 1``."""
 
 SCHEMA_VERSION = len(MIGRATIONS)
