@@ -55,7 +55,10 @@ class TestCli:
         rows = {row["name"]: row for row in json.loads(text)}
         assert status == 0
         assert rows["omnicontact.phone"]["version"] == oc.__version__
-        assert rows["omnicontact.phone"]["identifier_kinds"] == ["phone (strong)"]
+        assert rows["omnicontact.phone"]["identifier_kinds"] == [
+            "phone (strong)",
+            "phone_sha256 (strong)",
+        ]
 
     def test_ingest_defaults_to_the_sample(self) -> None:
         """`ingest` without a file unifies the bundled sample into its people."""

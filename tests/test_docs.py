@@ -129,7 +129,7 @@ def test_the_sms_tutorial_example_prints_what_the_page_shows(
             assert printed.strip() == expected.strip()
 
 
-SCRIPT_PAGES = ("lifecycle.md", "scoring.md", "analytics.md")
+SCRIPT_PAGES = ("lifecycle.md", "scoring.md", "analytics.md", "privacy.md")
 """Pages whose python blocks run in order as one script (one namespace)."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import warnings
 from datetime import datetime, timedelta, timezone
 
@@ -45,7 +46,9 @@ class TestAdd:
         assert stored == receipt.touchpoint
         assert stored.occurred_at == datetime(2026, 3, 1, 9, 30, tzinfo=timezone.utc)
         assert stored.occurred_at.tzinfo is timezone.utc
-        assert stored.identifiers == (oc.Identifier("phone", "+33612345678"),)
+        phone = oc.Identifier("phone", "+33612345678")
+        digest = hashlib.sha256(b"+33612345678").hexdigest()  # what ad platforms match on
+        assert stored.identifiers == (phone, oc.Identifier("phone_sha256", digest))
         assert dict(stored.traits) == {"first_name": "Zoë", "country": "FR"}
         assert stored.received_at == NOW
 
@@ -100,7 +103,7 @@ class TestAdd:
         """The country trait beats the hub's default region for national numbers."""
         hub = make_hub(default_region="FR")
         hub.add(_tp(identifiers=[oc.Identifier("phone", "07911 123456")], traits={"country": "GB"}))
-        assert hub.touchpoint("tp-1").identifiers == (oc.Identifier("phone", "+447911123456"),)
+        assert hub.touchpoint("tp-1").identifiers[0] == oc.Identifier("phone", "+447911123456")
 
     def test_lookup_reads_a_national_number_in_the_given_region(self) -> None:
         """contact(..., region=) reads a national number in another region than the default."""

@@ -192,7 +192,7 @@ def test_a_version_1_file_is_migrated_and_keeps_its_quarantine(tmp_path: Path) -
         (kept,) = hub.quarantine()
         assert (kept.record, kept.adapter) == ({"id": "x"}, None)
     raw = sqlite3.connect(path)
-    assert raw.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert raw.execute("PRAGMA user_version").fetchone()[0] == schema.SCHEMA_VERSION
     raw.close()
 
 

@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 import pytest
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 from phonenumbers.phonemetadata import PhoneMetadata
 
@@ -259,6 +259,7 @@ class TestProperties:
     def test_marker_never_in_message(self, marker: str, shape: str, region: str | None) -> None:
         """A distinctive substring of an invalid number never appears in the error."""
         value = shape.format(m=marker)
+        assume(len(set(value.strip("+"))) > 1)  # one digit repeated is a kept placeholder
         with pytest.raises(oc.InvalidIdentifierError) as info:
             normalize_phone(value, _context(region))
         assert marker.casefold() not in str(info.value).casefold()

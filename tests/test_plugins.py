@@ -82,6 +82,7 @@ class TestBuiltins:
         assert owners == {
             "email": "omnicontact.email",
             "email_sha256": "omnicontact.email",
+            "phone_sha256": "omnicontact.phone",
             "phone": "omnicontact.phone",
             "customer_id": "omnicontact.ids",
             "loyalty_id": "omnicontact.ids",
@@ -269,6 +270,20 @@ class TestEntryPoints:
         hub = oc.Hub(allow_plugins=["other"])
         assert "other_no" in hub.kinds
         assert "member_no" not in hub.kinds
+
+    def test_a_plugin_outside_the_allow_list_or_blocked_is_never_imported(
+        self, entry_points: list[_FakeEntryPoint]
+    ) -> None:
+        """Plug-in trust: an entry point not allowed (or blocked) is not even loaded.
+
+        Loading these two would raise (their import fails): no error means no import.
+        """
+        entry_points.append(_FakeEntryPoint("untrusted", None, fail=True))
+        entry_points.append(_FakeEntryPoint("other", KindPlugin(_upper_kind("other_no"))))
+        assert "other_no" in oc.Hub(allow_plugins=["other"]).kinds
+        assert "other_no" in oc.Hub(block_plugins=["untrusted"]).kinds
+        with pytest.raises(oc.PluginError, match="untrusted"):
+            oc.Hub()
 
     def test_blocked_entry_point_is_skipped(self, entry_points: list[_FakeEntryPoint]) -> None:
         """block_plugins applies to installed plug-ins too."""

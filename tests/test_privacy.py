@@ -345,3 +345,34 @@ class TestConsent:
             hub.record_consent(ANN, **arguments)
         assert info.value.field == field
         assert hub.stats().touchpoints == 0
+
+
+class TestLimits:
+    @pytest.fixture(autouse=True)
+    def _in_tmp(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.chdir(tmp_path)
+
+    def test_a_huge_line_is_refused_in_pieces_and_the_file_goes_on(self, tmp_path: Path) -> None:
+        """A 9 MB line is skipped without being parsed; the lines after it load."""
+        good = json.dumps(records()[0])
+        path = tmp_path / "big.jsonl"
+        with path.open("w", encoding="utf-8") as out:
+            out.write('{"id": "x", "junk": "' + "a" * 9_000_000 + '"}\n')
+            out.write(good + "\n")
+        status_out = io.StringIO()
+        status = main(["ingest", str(path), "--memory", "--no-plugins"], out=status_out)
+        text = status_out.getvalue()
+        assert status == 0
+        assert "1 accepted" in text
+        assert f"{path}:1: line: is longer than 1048576 characters" in text
+
+    def test_payload_limits_are_configurable(self) -> None:
+        hub = make_hub(limits=oc.PayloadLimits(max_depth=3, max_string=60))
+        deep = dict(records()[0], properties={"a": {"b": {"c": 1}}})
+        long = dict(records()[1], properties={"note": "x" * 61})
+        report = hub.ingest([deep, long, records()[2]])
+        assert report.accepted == 1
+        assert [r.reason for r in report.quarantined] == [
+            "is nested deeper than 3 levels",
+            "holds a string longer than 60 characters",
+        ]

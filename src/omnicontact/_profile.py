@@ -54,6 +54,16 @@ def print_lifecycle(contact: Contact, out: TextIO, as_of: datetime | None = None
                 f"      {change.at:%Y-%m-%d %H:%M}Z  {change.to_stage:<12} "
                 f"{change.rule:<16} {cause}\n"
             )
+    consents = contact.consents
+    deciding = consents.current()
+    if deciding:
+        conflicted = {(c.channel, c.purpose) for c in consents.conflicts}
+        shown = ", ".join(
+            f"{channel}/{purpose} {decision.status}"
+            + (" (records disagree)" if (channel, purpose) in conflicted else "")
+            for (channel, purpose), decision in deciding.items()
+        )
+        out.write(f"  consent: {shown}\n")
     scores = _scores(contact, as_of)
     if scores:
         stamp = f" as of {when:%Y-%m-%d %H:%M}Z" if when is not None else ""

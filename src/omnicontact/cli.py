@@ -55,26 +55,41 @@ def sample_path() -> Path:
     raise FileNotFoundError("the sample journeys are not installed; pass a file")
 
 
-def _records(paths: Sequence[str]) -> Iterator[tuple[str, int, Any]]:
+def _records(
+    paths: Sequence[str], max_line: int = 1 << 22
+) -> Iterator[tuple[str, int, Any]]:
     """Yield ``(file, line number, parsed record or a Rejection-worthy error)``.
 
-    ``.csv`` files are read as rows of header to cell; anything else as JSON Lines.
+    ``.csv`` files are read as rows of header to cell; anything else as JSON
+    Lines, a line at most *max_line* characters at a time: a longer line is
+    skipped in pieces (memory stays bounded) and reported, never parsed.
     """
     for name in paths:
         stream: TextIO
         if name == "-":
             stream = sys.stdin
-            yield from _lines("<stdin>", stream)
+            yield from _lines("<stdin>", stream, max_line)
         elif name.lower().endswith(".csv"):
             for number, row in numbered_csv_rows(name):
                 yield name, number, row
         else:
             with open(name, encoding="utf-8", errors="surrogateescape") as stream:
-                yield from _lines(name, stream)
+                yield from _lines(name, stream, max_line)
 
 
-def _lines(name: str, stream: TextIO) -> Iterator[tuple[str, int, Any]]:
-    for number, line in enumerate(stream, start=1):
+def _lines(name: str, stream: TextIO, max_line: int) -> Iterator[tuple[str, int, Any]]:
+    number = 0
+    while True:
+        line = stream.readline(max_line + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > max_line and not line.endswith("\n"):
+            while line and not line.endswith("\n"):  # skip the rest, a piece at a time
+                line = stream.readline(max_line + 1)
+            reason = f"is longer than {max_line} characters"
+            yield name, number, _BadLine("", "InvalidTouchpointError", reason)
+            continue
         if not line.strip():
             continue
         if any("\udc80" <= ch <= "\udcff" for ch in line):
@@ -169,7 +184,7 @@ def _load(
 
     for name, reader, label in _plan(hub, paths, adapter):
         mine = IngestReport()
-        for _, number, record in _records([name]):
+        for _, number, record in _records([name], max(hub.limits.max_bytes, 1 << 16)):
             if isinstance(record, _BadLine):
                 rejection = Rejection(number, record.text, record.error, "line", record.reason)
                 report += IngestReport(quarantined=(rejection,))
@@ -239,7 +254,7 @@ def _contact_json(contact: Contact, *, timeline: bool) -> dict[str, Any]:
 def _grouped(identifiers: Sequence[Identifier]) -> dict[str, list[str]]:
     grouped: dict[str, list[str]] = {}
     for ident in identifiers:
-        if ident.kind != "email_sha256":
+        if ident.kind not in ("email_sha256", "phone_sha256"):
             grouped.setdefault(ident.kind, []).append(ident.value)
     return grouped
 

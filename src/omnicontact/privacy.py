@@ -335,8 +335,9 @@ class Privacy:
 
         Its ``format`` is :data:`EXPORT_FORMAT`. It holds the contact id, its
         identifiers (normalized, by kind), traits, every touchpoint in
-        omnicontact's JSON form, cases, stage histories and scores (as of
-        now), and the audit entries naming it. It holds nobody else's data.
+        omnicontact's JSON form, cases, consent decisions and conflicts, stage
+        histories and scores (as of now), and the audit entries naming it. It
+        holds nobody else's data.
 
         :raises ContactNotFoundError: when there is no such contact.
         """
@@ -370,6 +371,24 @@ class Privacy:
                 }
                 for case in contact.cases
             ],
+            "consents": {
+                "decisions": [
+                    {
+                        "channel": d.channel,
+                        "purpose": d.purpose,
+                        "status": d.status,
+                        "at": d.at.isoformat(),
+                        "source": d.source,
+                        "legal_basis": d.legal_basis,
+                        "touchpoint_id": d.touchpoint_id,
+                    }
+                    for d in contact.consents.decisions
+                ],
+                "conflicts": [
+                    {"channel": c.channel, "purpose": c.purpose, "status": "denied"}
+                    for c in contact.consents.conflicts
+                ],
+            },
             "audit": audit,
         }
         document.update(lifecycle_json(contact))

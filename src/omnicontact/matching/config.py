@@ -24,6 +24,7 @@ DEFAULT_PRIORITY: tuple[str, ...] = (
     "phone",
     "social",
     "email_sha256",
+    "phone_sha256",
 )
 """Kinds in the order their links are considered; kinds not listed come after, by name."""
 

@@ -7,11 +7,19 @@ unless ``phonenumbers.is_valid_number`` holds. One digit repeated
 (``0000000000``, what a till records when somebody declines) is kept as those
 digits, so the touchpoint is not lost; the placeholder guard never links it.
 An extension is kept as ``;ext=NNN``.
+
+A number also implies its SHA-256 (``phone_sha256``, of the E.164 form with its
+``+``), the form ad platforms exchange, so hashed audiences link to the same
+contact. Placeholders and numbers with an extension imply none: a hash without
+the extension would link the people behind one switchboard, whom their
+phones keep apart.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Iterable
 
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumberFormat
@@ -22,8 +30,14 @@ from omnicontact.hookspecs import hookimpl
 from omnicontact.normalize.kinds import IdentifierKind, NormalizeContext, Strength
 from omnicontact.normalize.text import raw_text
 
-__all__ = ["PhoneNormalizer", "normalize_phone", "register_identifier_kinds"]
+__all__ = [
+    "PhoneNormalizer",
+    "normalize_phone",
+    "normalize_phone_sha256",
+    "register_identifier_kinds",
+]
 
+_SHA256_RE = re.compile(r"[0-9a-f]{64}\Z")
 _SEPARATORS_RE = re.compile(r"[ .\-]")
 _PLACEHOLDER_RE = re.compile(r"\+?(([0-9])\2{5,})")
 _IDD_00_RE = re.compile(r"0[ .\-]*0")
@@ -125,9 +139,27 @@ class PhoneNormalizer:
         return known
 
 
+def normalize_phone_sha256(value: str, context: NormalizeContext) -> str:
+    """Return a SHA-256 hex digest of a phone, lower-cased; it must be 64 hex digits."""
+    text = value.strip().lower()
+    if not _SHA256_RE.match(text):
+        raise InvalidIdentifierError("phone_sha256", "must be 64 hexadecimal digits")
+    return text
+
+
+def phone_sha256(normalized: str) -> Iterable[tuple[str, str]]:
+    """Derive the ``phone_sha256`` identifier from a normalized (E.164) phone.
+
+    Nothing from a placeholder (kept as bare digits) or a number with an extension.
+    """
+    if not normalized.startswith("+") or ";" in normalized:
+        return ()
+    return (("phone_sha256", hashlib.sha256(normalized.encode("utf-8")).hexdigest()),)
+
+
 @hookimpl
 def register_identifier_kinds() -> list[IdentifierKind]:
-    """Contribute ``phone``."""
+    """Contribute ``phone`` and ``phone_sha256``."""
     return [
         IdentifierKind(
             name="phone",
@@ -135,5 +167,12 @@ def register_identifier_kinds() -> list[IdentifierKind]:
             normalize=PhoneNormalizer(),
             description="phone number in E.164; national forms read in the touchpoint's region",
             context_sensitive=True,
-        )
+            derive=phone_sha256,
+        ),
+        IdentifierKind(
+            name="phone_sha256",
+            strength=Strength.STRONG,
+            normalize=normalize_phone_sha256,
+            description="SHA-256 of a phone number in E.164 with its +, 64 lower-case hex digits",
+        ),
     ]
