@@ -225,14 +225,25 @@ class TestDatabase:
     def test_the_readme_main_job_runs_as_written(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The command in the README's "Try it" block ingests the native sample, all accepted."""
+        """The README's "Try it" command is the demo; a small world runs it end to end."""
         root = Path(__file__).resolve().parents[1]
         readme = (root / "README.md").read_text(encoding="utf-8")
         block = readme.split("## Try it", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
         command = block.strip().split("&& ", 1)[1].split()
-        assert command[:2] == ["omnicontact", "ingest"]
-        monkeypatch.chdir(root)
-        status, text = run(*command[1:], "--db", str(tmp_path / "readme.db"), "--no-plugins")
+        assert command == ["omnicontact", "demo"]
+        status, text = run(*command[1:], "--people", "120", "--no-progress")
+        assert status == 0
+        assert text.startswith("omnicontact demo: 120 people (seed 42)")
+        assert "pairwise precision" in text
+        assert (tmp_path / "omnicontact-demo.db").is_file()
+        assert (tmp_path / "omnicontact-demo.html").read_text(encoding="utf-8").startswith(
+            "<!DOCTYPE html>"
+        )
+
+    def test_the_sample_of_the_readme_is_channel_native(self) -> None:
+        """`omnicontact ingest examples/journeys/` reads each export through its adapter."""
+        root = Path(__file__).resolve().parents[1]
+        status, text = run("ingest", str(root / "examples" / "journeys"), "--no-plugins")
         assert status == 0
         assert text.startswith("ingested 68 records: 68 accepted, 0 duplicates, 0 quarantined")
         assert "segment" in text

@@ -66,9 +66,17 @@ def funnel_chart(steps: Sequence[tuple[str, int, float | None]], *, label: str) 
             f"{escape(name)}</text>"
             f'<rect x="{x:.1f}" y="{y + 8}" width="{bar:.1f}" height="36" rx="5" '
             f'fill="{colour}" fill-opacity="{1 - index * 0.1 if index < 6 else 0.4:.2f}"/>'
-            f'<text x="430" y="{y + 31}" text-anchor="middle" font-size="15" font-weight="600" '
-            f'fill="#fff" stroke="#0004" stroke-width="0.3">{_fmt(count)}</text>'
         )
+        if bar >= 70:  # the count inside its bar; beside a bar too narrow to hold it
+            body.append(
+                f'<text x="430" y="{y + 31}" text-anchor="middle" font-size="15" '
+                f'font-weight="600" fill="#fff">{_fmt(count)}</text>'
+            )
+        else:
+            body.append(
+                f'<text x="{x + bar + 8:.1f}" y="{y + 31}" font-size="15" font-weight="600" '
+                f'fill="#222">{_fmt(count)}</text>'
+            )
         if rate is not None:
             body.append(
                 f'<text x="700" y="{y + 30}" font-size="13" fill="#555">'
