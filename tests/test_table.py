@@ -84,5 +84,5 @@ def test_to_pandas_without_pandas_says_how_to_get_it() -> None:
 def test_csv_and_json_round_trip_the_cells(rows: list[tuple[str, int, float | None]]) -> None:
     table = Table("t", ("name", "count", "rate"), rows)
     assert [list(r) for r in json.loads(table.to_json())["rows"]] == [list(r) for r in rows]
-    read = list(csv.reader(io.StringIO(table.to_csv())))[1:]
+    read = list(csv.reader(io.StringIO(table.to_csv(), newline="")))[1:]
     assert [r[1] for r in read] == [str(r[1]) for r in rows]

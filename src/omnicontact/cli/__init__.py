@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from omnicontact._version import __version__
-from omnicontact.bench import demo
+from omnicontact.bench import demo, suite
 from omnicontact.cli.admin import _cmd_check, _cmd_demo, _cmd_plugins, _cmd_report
 from omnicontact.cli.files import sample_path
 from omnicontact.cli.ingest import _cmd_ingest
@@ -180,6 +180,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_arguments(p_demo)
     p_demo.set_defaults(run=_cmd_demo)
+
+    p_bench = sub.add_parser(
+        "bench", help="run the benchmark suite on a generated world, or score a labelled file"
+    )
+    suite.add_arguments(p_bench)
+    p_bench.set_defaults(run=suite.run)
 
     p_check = sub.add_parser(
         "check", help="check the database file and compare its projections with a replay"
