@@ -51,6 +51,8 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
+from omnicontact.bench._people import _CITIES, _COMPANY_TLD, _DOMAINS, _LAST, _STREETS
+
 try:
     from faker import Faker
 except ImportError:  # the bench extra is not installed: built-in lists
@@ -119,35 +121,11 @@ _FALLBACK_FIRST = {
     "ES": ("Lucía", "Hugo", "Martina", "Pablo", "Sofía", "Álvaro", "Paula", "Iñigo"),
     "US": ("Ethan", "Olivia", "Mason", "Emily", "Logan", "Harper", "Aiden", "Abigail"),
 }
-_FALLBACK_LAST = {
-    "FR": ("Lefèvre", "Moreau", "Laurent", "Simon", "Michel", "Garnier", "Faure", "Roux"),
-    "GB": ("Evans", "Walker", "Wright", "Thompson", "Hughes", "Edwards", "Green", "Hall"),
-    "DE": ("Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Schäfer", "Bauer", "Wolf"),
-    "ES": ("Sánchez", "Pérez", "Gómez", "Martín", "Jiménez", "Ruiz", "Hernández", "Díaz"),
-    "US": ("Davis", "Garcia", "Wilson", "Anderson", "Taylor", "Thomas", "Moore", "Martin"),
-}
-_FALLBACK_STREETS = {
-    "FR": ("rue de la Paix", "avenue Victor Hugo", "boulevard Voltaire", "rue Pasteur"),
-    "GB": ("High Street", "Station Road", "Church Lane", "Victoria Road"),
-    "DE": ("Hauptstraße", "Schulstraße", "Gartenstraße", "Bahnhofstraße"),
-    "ES": ("Calle Mayor", "Calle Real", "Avenida de la Constitución", "Calle Nueva"),
-    "US": ("Main Street", "Oak Avenue", "Maple Drive", "Washington Boulevard"),
-}
-_FALLBACK_CITIES = {
-    "FR": (("75011", "Paris"), ("69003", "Lyon"), ("13001", "Marseille"), ("33000", "Bordeaux")),
-    "GB": (("SW1A 1AA", "London"), ("M1 1AE", "Manchester"), ("B1 1AA", "Birmingham")),
-    "DE": (("10115", "Berlin"), ("80331", "München"), ("50667", "Köln"), ("20095", "Hamburg")),
-    "ES": (("28001", "Madrid"), ("08001", "Barcelona"), ("41001", "Sevilla")),
-    "US": (("10001", "New York"), ("60601", "Chicago"), ("94103", "San Francisco")),
-}
-_FALLBACK_DOMAINS = {
-    "FR": ("gmail.com", "orange.fr", "free.fr", "laposte.net", "hotmail.fr"),
-    "GB": ("gmail.com", "hotmail.co.uk", "btinternet.com", "outlook.com", "yahoo.co.uk"),
-    "DE": ("gmail.com", "web.de", "gmx.de", "t-online.de", "outlook.de"),
-    "ES": ("gmail.com", "hotmail.es", "yahoo.es", "telefonica.net", "outlook.es"),
-    "US": ("gmail.com", "yahoo.com", "outlook.com", "icloud.com", "aol.com"),
-}
-_COMPANY_TLD = {"FR": "fr", "GB": "co.uk", "DE": "de", "ES": "es", "US": "com"}
+# The same built-in lists as the library's synthetic world (omnicontact.bench.world).
+_FALLBACK_LAST = _LAST
+_FALLBACK_STREETS = _STREETS
+_FALLBACK_CITIES = _CITIES
+_FALLBACK_DOMAINS = _DOMAINS
 _ROLE_LOCALS = ("info", "contact", "office", "admin", "hello")
 PLACEHOLDER_EMAILS = ("test@test.com", "noemail@noemail.com")
 PLACEHOLDER_PHONES = ("0000000000", "0123456789")
