@@ -469,7 +469,12 @@ class Contact:
         name = track if track is not None else lifecycle.default_track
         if name is None:
             return None
-        return lifecycle.history(self, name, self._when(as_of))
+        when = self._when(as_of)
+        key = ("history", name, when)
+        found: StageHistory | None = self._memo.get(key)
+        if found is None:  # pure in the touchpoints: an analysis reading it again pays once
+            found = self._memo[key] = lifecycle.history(self, name, when)
+        return found
 
     @property
     def consents(self) -> ConsentState:
