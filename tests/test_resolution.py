@@ -514,6 +514,21 @@ class TestDecisions:
         assert [e.action for e in hub.audit()] == ["reject", "split", "resolve_all"]
         assert hub.audit()[1].cause == "reject"
 
+    def test_confirm_ties_an_anonymous_touchpoint_to_a_person(self) -> None:
+        """A visit nothing identifies, confirmed as Ann's, joins her (with its cookie's region)."""
+        hub = make_hub()
+        hub.add(tp("a", 0, ("email", "ann@example.com")))
+        hub.add(tp("b", 1, ("cookie_id", "k-1")))
+        hub.add(tp("c", 2, ("cookie_id", "k-1")))
+        hub.add(tp("d", 3, ("cookie_id", "k-2")))
+        joined = hub.confirm("a", "b")
+        assert set(joined.touchpoint_ids) == {"a", "b", "c"}
+        assert set(hub.contact_of("d").touchpoint_ids) == {"d"}
+        assert hub.check().ok  # a replay with the decision gives the same
+        hub.reject("a", "b")
+        assert set(hub.contact_of("a").touchpoint_ids) == {"a"}
+        assert set(hub.contact_of("b").touchpoint_ids) == {"b", "c"}
+
     def test_confirm_links_two_contacts_and_guards_still_apply(self) -> None:
         """A confirmation merges two contacts; limits still hold, dropping the later id's link."""
         hub = make_hub(default_region="FR")

@@ -249,7 +249,10 @@ def resolve_component(
         elif x in marks:
             st.marks = dict(marks[x])  # type: ignore[index]
 
-    person = [p for p in positions if info[p].strong or info[p].person]
+    # A touchpoint a person confirmed as someone's is part of a person cluster, even
+    # without a strong identifier of its own (an anonymous visit confirmed as Ann's).
+    vouched = {p for pair in confirmed for p in pair if p in info}
+    person = [p for p in positions if info[p].strong or info[p].person or p in vouched]
     edges: list[tuple[tuple[object, ...], int, Hashable, str, Evidence | None]] = []
     for a, b in confirmed:
         if a in info and b in info:
@@ -306,7 +309,9 @@ def resolve_component(
 
     # Weak regions: anonymous touchpoints joined through the weak identifiers they carry, in
     # a fixed order, unless a never-link separates them; every weak identifier is in one.
-    anonymous = [p for p in positions if not (info[p].strong or info[p].person)]
+    anonymous = [
+        p for p in positions if not (info[p].strong or info[p].person or p in vouched)
+    ]
     rparent: dict[Hashable, Hashable] = {}
     rmarks: dict[Hashable, dict[int, int]] = {}
 
