@@ -3,24 +3,50 @@
 Private to :mod:`omnicontact.bench.world`. :class:`Household` walks each member
 from the first anonymous visit through sign-up, purchases, reviews, referrals,
 surveys, e-mail campaigns and support cases, and collects one
-:class:`Emitted` per payload with its arrival time. The rates are named
-constants here and listed in ``docs/benchmarks.md``.
+:class:`Emitted` per payload with its arrival time. :class:`Journey` keeps
+the web, app and identity steps here; orders are in
+:mod:`~omnicontact.bench._journeys_orders`, e-mail and support in
+:mod:`~omnicontact.bench._journeys_service`. The rates are named constants in
+:mod:`~omnicontact.bench._journeys_common` and listed in ``docs/benchmarks.md``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from random import Random
 from typing import Any
 
-import attrs
-
+from omnicontact.bench._journeys_common import (
+    APP_USERS,
+    BUY,
+    CAMPAIGNS,
+    DUPLICATE,
+    EMAIL_TYPO,
+    ID_PATH_WEIGHTS,
+    ID_PATHS,
+    IDENTIFY,
+    LATE,
+    LATE_WINDOW,
+    NPS_ANSWER,
+    NPS_ASKED,
+    PAGES,
+    PLACEHOLDER,
+    REFER,
+    SCREENS,
+    SKEW_CHOICES,
+    SKEWED_DEVICE,
+    SUBSCRIBE,
+    SUPPORT_CASE,
+    Device,
+    Emitted,
+    iso,
+)
+from omnicontact.bench._journeys_orders import OrderJourney
+from omnicontact.bench._journeys_service import ServiceJourney
 from omnicontact.bench._people import (
-    CURRENCIES,
     LOCALES,
     PLACEHOLDER_EMAILS,
     PLACEHOLDER_PHONES,
-    UTC_OFFSETS,
     Person,
     ascii_fold,
     email_typo,
@@ -30,66 +56,7 @@ from omnicontact.bench._people import (
     uuid,
 )
 
-# Rates: what share of people (or of an event's occasions) do something.
-IDENTIFY = 0.4  # people who ever give an e-mail, a phone or a loyalty card
-ID_PATHS = ("signup", "newsletter", "store", "call")  # how people first identify,
-ID_PATH_WEIGHTS = (0.55, 0.2, 0.18, 0.07)  # and how often
-APP_USERS = 0.4  # of identified people
-BUY = 0.45  # of identified people who buy at least once
-REVIEW = 0.25  # of buyers, after an order
-REFER = 0.08  # of buyers
-NPS_ASKED, NPS_ANSWER = 0.4, 0.3  # of buyers asked, of those asked who answer
-SUPPORT_CASE = 0.1  # of buyers; a third of that for other identified people
-CONTINUED = 0.5  # cases continued on another channel
-SUBSCRIBE = 0.7  # of sign-ups who accept marketing e-mail
-OPEN, CLICK, UNSUBSCRIBE = 0.25, 0.2, 0.01  # per campaign; click is of opens
-DUPLICATE = 0.01  # payloads delivered twice
-LATE = 0.03  # app events delivered late (offline), up to LATE_WINDOW
-LATE_WINDOW = timedelta(hours=48)
-SKEWED_DEVICE = 0.2  # app devices whose clock is wrong (minutes to hours)
-EMAIL_TYPO = 0.03  # sign-ups whose e-mail is mistyped (it bounces)
-PLACEHOLDER = 0.015  # forms filled with test@test.com or 0000000000
-
-_SKEW_CHOICES = (60, 300, 1800, 3600, 7200, 10800)
-_PRODUCTS = (
-    ("tee-01", 19.0), ("jean-02", 59.0), ("veste-03", 89.9), ("sac-04", 129.0),
-    ("shoe-05", 99.0), ("mug-06", 9.5), ("scarf-07", 29.0), ("watch-08", 149.0),
-)  # fmt: skip
-_PAGES = ("/", "/new-in", "/sale", "/products/tee-01", "/products/veste-03", "/stores", "/help")
-_SCREENS = ("Home", "Search", "Product", "Cart", "Account", "Wishlist")
-_CATEGORIES = (("question", "Where is my order?"), ("complaint", "Damaged item"),
-               ("return", "Return request"), ("complaint", "Late delivery"))  # fmt: skip
-_CAMPAIGNS = ("welcome", "new-in", "sale", "back-in-stock", "newsletter")
-_TZ = {c: timezone(timedelta(hours=int(o[:3]), minutes=int(o[4:]))) for c, o in UTC_OFFSETS.items()}
-
-
-@attrs.define(slots=True)
-class Emitted:
-    """One payload of the household, before it is wrapped as a ``WorldEvent``."""
-
-    arrival: datetime
-    order: int
-    adapter: str
-    payload: dict[str, Any]
-    touchpoint_id: str
-    person: str
-
-
-@attrs.define(slots=True)
-class Device:
-    """A browser, phone or tablet as Segment sees it: one anonymous id, maybe a device id."""
-
-    anonymous_id: str
-    device_id: str | None
-    library: str
-    skew: int = 0  # seconds the device clock is ahead (negative: behind)
-
-
-def iso(when: datetime, country: str | None = None) -> str:
-    """Return *when* in ISO 8601, in UTC (``Z``) or at the country's offset."""
-    if country is None:
-        return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")[:-4] + "Z"
-    return when.astimezone(_TZ[country]).isoformat(timespec="seconds")
+__all__ = ["Emitted", "Household", "Journey"]
 
 
 def _locale(country: str) -> str:
@@ -148,12 +115,12 @@ class Household:
         rng = self.rng
         skew = 0
         if rng.random() < SKEWED_DEVICE:
-            skew = rng.choice(_SKEW_CHOICES) * rng.choice((-1, 1))
+            skew = rng.choice(SKEW_CHOICES) * rng.choice((-1, 1))
         library = rng.choice(("analytics-ios", "analytics-android"))
         return Device(uuid(rng), uuid(rng), library, skew)
 
 
-class Journey:
+class Journey(OrderJourney, ServiceJourney):
     """One person's path through the channels, from the first visit to the world's end."""
 
     def __init__(self, household: Household, person: Person) -> None:
@@ -263,9 +230,9 @@ class Journey:
 
     def web_session(self, t: datetime, *, user: bool = False) -> datetime:
         rng = self.rng
-        campaign = {"campaign": {"name": rng.choice(_CAMPAIGNS), "source": "google"}}
+        campaign = {"campaign": {"name": rng.choice(CAMPAIGNS), "source": "google"}}
         for i in range(1 + int(rng.expovariate(1 / 2))):
-            path = rng.choice(_PAGES)
+            path = rng.choice(PAGES)
             extra = {"properties": {"path": path}}
             context = {"page": {"url": f"https://shop.example{path}"}}
             if i == 0 and rng.random() < 0.3:
@@ -354,218 +321,6 @@ class Journey:
         for _ in range(1 + int(rng.expovariate(1 / 3))):  # app sessions
             t += self.gap(12)
             for _ in range(1 + int(rng.expovariate(1 / 2))):
-                extra = {"name": rng.choice(_SCREENS), "properties": {}}
+                extra = {"name": rng.choice(SCREENS), "properties": {}}
                 self.segment("screen", t, device, user=True, extra=extra)
                 t += timedelta(seconds=rng.randrange(5, 120))
-
-    # ------------------------------------------------------------------ orders
-
-    def purchase(self, t: datetime) -> None:
-        rng = self.rng
-        r = rng.random()
-        if r < 0.35 or (self.user_id is None and r < 0.6):
-            self.store_order(t)
-            return
-        if self.user_id is None:
-            self.user_id = f"C-{self.p.serial:08d}"
-            self.track(t - timedelta(minutes=3), "Signed Up", {"method": "checkout"},
-                       user=True, traits=self.traits())  # fmt: skip
-        device = self.app if self.app is not None and rng.random() < 0.3 else self.browser
-        order_id, lines, total = self._basket("W")
-        props = {"order_id": order_id, "total": total, "currency": CURRENCIES[self.p.country]}
-        self.track(t, "Order Completed", props, user=True, device=device)
-        # The e-commerce back office exports the same order, the next night.
-        payload: dict[str, Any] = {
-            "order_id": order_id,
-            "placed_at": iso(t, self.p.country),
-            "channel": "web",
-            "customer_id": self.user_id,
-            "email": self.typed_email,
-            "lines": lines,
-            "currency": CURRENCIES[self.p.country],
-            "customer": self._customer(),
-        }
-        self.h.emit("orders", payload, f"order:{order_id}", self.p, t, self._nightly(t))
-        if rng.random() < REVIEW:
-            rating = rng.choices((1, 2, 3, 4, 5), (4, 4, 10, 30, 52))[0]
-            props = {"product_id": lines[0]["sku"], "rating": rating}
-            self.track(t + self.gap(9), "Product Reviewed", props, user=True)
-
-    def store_order(self, t: datetime) -> None:
-        rng, p = self.rng, self.p
-        order_id, lines, _total = self._basket("POS")
-        payload: dict[str, Any] = {
-            "order_id": order_id,
-            "placed_at": iso(t, p.country),
-            "store_id": f"{p.country}-{rng.randrange(1, 30):02d}",
-        }
-        customer = self._customer()
-        guest = rng.random() < 0.08 and self.orders > 1
-        if not guest:
-            if rng.random() < 0.6:
-                payload["loyalty_id"] = self.loyalty_id
-            if rng.random() < 0.5 or "loyalty_id" not in payload:
-                email = self.typed_email
-                payload["email"] = email_variant(rng, email) if rng.random() < 0.3 else email
-            if p.phone is not None and rng.random() < 0.35:
-                payload["phone"] = phone_as_typed(rng, p.phone, national="country" in customer)
-            if self.subscribed is None and rng.random() < 0.3:
-                self.subscribed = self.typed_email
-            payload["customer"] = customer
-        payload["lines"] = lines
-        payload["currency"] = CURRENCIES[p.country]
-        self.h.emit("orders", payload, f"order:{order_id}", p, t, self._nightly(t))
-
-    def _basket(self, prefix: str) -> tuple[str, list[dict[str, Any]], float]:
-        rng = self.rng
-        self.orders += 1
-        order_id = f"{prefix}-{self.p.country}-{self.p.serial:08d}-{self.orders}"
-        lines: list[dict[str, Any]] = []
-        total = 0.0
-        for sku, price in rng.sample(_PRODUCTS, 1 + int(rng.expovariate(1 / 0.6)) % 4):
-            quantity = rng.choice((1, 1, 1, 2))
-            lines.append({"sku": sku, "quantity": quantity, "unit_price": price})
-            total += quantity * price
-        total = round(total, 2)
-        return order_id, lines, total
-
-    def _customer(self) -> dict[str, Any]:
-        """Return the buyer as a till or a shop knows them: names, billing address."""
-        rng, p = self.rng, self.p
-        first, last = p.first, p.last
-        if rng.random() < 0.3:
-            first, last = first.upper(), last.upper()
-        if rng.random() < 0.05:
-            last = typo(rng, last)
-        if rng.random() < 0.03:
-            first, last = last, first
-        out = {"first_name": first, "last_name": last}
-        if rng.random() < 0.1:
-            del out["first_name"]
-        if rng.random() < 0.7:
-            out.update(street=p.street, city=p.city, postal_code=p.postal_code)
-        if rng.random() < 0.9:
-            out["country"] = p.country
-        return out
-
-    def _nightly(self, t: datetime) -> timedelta:
-        """Delay until the next night's export (02:00 UTC)."""
-        night = (t + timedelta(days=1)).replace(hour=2, minute=0, second=0, microsecond=0)
-        return night - t
-
-    # ------------------------------------------------------------------ e-mail
-
-    def campaigns(self, t: datetime) -> None:
-        rng, p, h = self.rng, self.p, self.h
-        address = self.subscribed
-        assert address is not None
-        bounced = address != p.email and address == self.typed_email  # a mistyped sign-up
-        mailgun = rng.random() < 0.2
-        while t < h.end:
-            message = f"<{uuid(rng)}@mail.shop.example>"
-            campaign = f"{rng.choice(_CAMPAIGNS)}-{p.country.lower()}"
-            self.esp(t, "sent", address, message, campaign, mailgun)
-            if bounced:
-                self.esp(t + timedelta(seconds=20), "bounce", address, message, campaign, mailgun,
-                         reason="550 mailbox unavailable")  # fmt: skip
-                return
-            if rng.random() < OPEN:
-                opened = t + self.gap(0.5)
-                self.esp(opened, "open", address, message, campaign, mailgun)
-                if rng.random() < CLICK:
-                    url = f"https://shop.example/{campaign}"
-                    self.esp(opened + timedelta(seconds=30), "click", address, message, campaign,
-                             mailgun, url=url)  # fmt: skip
-                if rng.random() < UNSUBSCRIBE:
-                    self.esp(opened + timedelta(seconds=60), "unsubscribe", address, message,
-                             campaign, mailgun)  # fmt: skip
-                    return
-            t += timedelta(days=rng.choice((7, 7, 14)), seconds=rng.randrange(3600))
-
-    def esp(
-        self, t: datetime, event: str, address: str, message: str, campaign: str, mailgun: bool,
-        **extra: str,
-    ) -> None:  # fmt: skip
-        rng = self.rng
-        event_id = f"{rng.getrandbits(96):024x}"
-        sent_as = address.upper() if rng.random() < 0.02 else address
-        delay = timedelta(seconds=rng.uniform(1, 60))
-        if mailgun:
-            names = {"sent": "accepted", "open": "opened", "click": "clicked",
-                     "bounce": "failed", "unsubscribe": "unsubscribed"}  # fmt: skip
-            data: dict[str, Any] = {
-                "event": names[event], "recipient": sent_as, "timestamp": round(t.timestamp(), 3),
-                "id": event_id, "message": {"headers": {"message-id": message}},
-                "campaign": campaign, **extra,
-            }  # fmt: skip
-            payload: dict[str, Any] = {"event-data": data}
-        else:
-            sg_event = {"sent": "processed"}.get(event, event)
-            payload = {"event": sg_event, "email": sent_as, "timestamp": int(t.timestamp()),
-                       "sg_event_id": event_id, "sg_message_id": message,
-                       "campaign": campaign, **extra}  # fmt: skip
-        self.h.emit("email_events", payload, f"email_event:{event_id}", self.p, t, delay)
-
-    # ------------------------------------------------------------------ support
-
-    def open_case(self, t: datetime, first_channel: str | None = None) -> None:
-        """Emit a case opened on one channel and, often, continued on another."""
-        rng, p = self.rng, self.p
-        self.cases += 1
-        case_id = f"CS-{p.country}-{p.serial:08d}-{self.cases}"
-        channel = (
-            first_channel
-            or rng.choices(("social", "email", "chat", "call_centre"), (35, 35, 15, 15))[0]
-        )
-        category, subject = rng.choice(_CATEGORIES)
-        who = self._requester(channel)
-        opened = {"kind": "ticket_opened", "channel": channel, "category": category,
-                  "subject": subject, **who}  # fmt: skip
-        if channel == "call_centre":
-            opened["kind"] = "call"
-        self.support(case_id, 1, t, opened)
-        n, status = 2, "pending"
-        if rng.random() < CONTINUED:
-            t += self.gap(1)
-            other = "call_centre" if channel != "call_centre" else "email"
-            kind = "call" if other == "call_centre" else "message"
-            follow = {"kind": kind, "channel": other, "category": category,
-                      **self._requester(other)}  # fmt: skip
-            self.support(case_id, n, t, follow)
-            n += 1
-        if rng.random() < 0.8:
-            t += self.gap(1.5)
-            done: dict[str, Any] = {"kind": "ticket_solved", "channel": channel, **who}
-            if rng.random() < 0.5:
-                done["rating"] = rng.choices((1, 2, 3, 4, 5), (8, 6, 12, 30, 44))[0]
-            self.support(case_id, n, t, done)
-        else:
-            self.support(case_id, n, t + self.gap(1), {"kind": "reply", "status": status, **who})
-
-    def _requester(self, channel: str) -> dict[str, Any]:
-        """Who the helpdesk sees on *channel*: a handle, an address, a calling number."""
-        rng, p = self.rng, self.p
-        out: dict[str, Any] = {}
-        if channel == "social":
-            network = rng.choice(("facebook", "instagram", "x"))
-            out["social"] = {network: ("@" if rng.random() < 0.3 else "") + self.handle}
-            if rng.random() < 0.5:
-                out["email"] = self.typed_email
-        elif channel == "call_centre" and p.phone is not None:
-            out["phone"] = phone_as_typed(rng, p.phone, national=False)
-            if rng.random() < 0.4:
-                out["email"] = email_variant(rng, self.typed_email)
-        else:
-            email = p.role_mailbox if p.role_mailbox and rng.random() < 0.5 else self.typed_email
-            out["email"] = email_variant(rng, email) if rng.random() < 0.2 else email
-        if rng.random() < 0.7:
-            name = f"{p.first} {p.last}"
-            out["requester_name"] = name.upper() if rng.random() < 0.2 else name
-        return out
-
-    def support(self, case_id: str, n: int, t: datetime, fields: dict[str, Any]) -> None:
-        interaction = f"i-{n}"
-        payload = {"id": interaction, "case_id": case_id, "occurred_at": iso(t, self.p.country),
-                   **fields}  # fmt: skip
-        delay = timedelta(seconds=self.rng.uniform(1, 300))
-        self.h.emit("support", payload, f"support:{case_id}/{interaction}", self.p, t, delay)
