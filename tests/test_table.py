@@ -54,6 +54,14 @@ def test_csv_has_a_header_and_empty_cells_for_none() -> None:
                        '["web", "email"]']
 
 
+@pytest.mark.parametrize("cell", ["a\rb", "a\nb", "a\r\nb", "\r"])
+def test_a_line_break_in_a_cell_stays_in_its_row(cell: str) -> None:
+    """Found by hypothesis: a bare carriage return used to end the row early."""
+    table = Table("t", ("name", "count"), [(cell, 1), ("next", 2)])
+    rows = list(csv.reader(io.StringIO(table.to_csv(), newline="")))
+    assert rows == [["name", "count"], [cell, "1"], ["next", "2"]]
+
+
 def test_text_is_aligned_and_readable() -> None:
     lines = str(TABLE).splitlines()
     assert lines[0].split() == list(TABLE.columns)

@@ -140,9 +140,13 @@ class Table:
         )
 
     def to_csv(self) -> str:
-        """Return the table as CSV text with a header line."""
+        """Return the table as CSV text (RFC 4180: CRLF line ends) with a header line.
+
+        A cell holding a line break (carriage return or line feed) is quoted,
+        so every row reads back as one row.
+        """
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(self.columns)
         for row in self.rows:
             writer.writerow([_csv_cell(v) for v in row])
