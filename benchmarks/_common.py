@@ -48,6 +48,7 @@ import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
 from omnicontact import Identifier, Touchpoint
+from omnicontact.bench._people import uuid as _uuid
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -326,9 +327,6 @@ class Population:
         return len(self.persons)
 
 
-def _uuid(rng: Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _phone(rng: Random, country: str, used: set[str]) -> phonenumbers.PhoneNumber:

@@ -41,7 +41,6 @@ The person id is yielded beside each record, never inside it.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -51,7 +50,16 @@ from typing import Any
 import phonenumbers
 from phonenumbers import PhoneNumberFormat
 
-from omnicontact.bench._people import _CITIES, _COMPANY_TLD, _DOMAINS, _LAST, _STREETS
+from omnicontact.bench._people import (
+    _CITIES,
+    _COMPANY_TLD,
+    _DOMAINS,
+    _LAST,
+    _STREETS,
+    ascii_fold,
+)
+from omnicontact.bench._people import email_variant as _email_variant
+from omnicontact.bench._people import uuid as _uuid
 
 try:
     from faker import Faker
@@ -224,11 +232,6 @@ class _Locale:
         return f"{rng.choice(_FALLBACK_LAST[self.country])} {rng.choice(('SA', 'Ltd', 'GmbH'))}"
 
 
-def ascii_fold(text: str) -> str:
-    """Return *text* lower-cased with accents dropped and only letters and digits kept."""
-    text = text.lower().replace("ß", "ss").replace("ø", "o").replace("æ", "ae")
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if c.isascii() and c.isalnum())
 
 
 def _phone(rng: Random, country: str, use: str, used: set[str]) -> phonenumbers.PhoneNumber:
@@ -260,9 +263,6 @@ def _email(rng: Random, first: str, last: str, domain: str, used: set[str]) -> s
     return candidate
 
 
-def _uuid(rng: Random) -> str:
-    h = f"{rng.getrandbits(128):032x}"
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
 
 
 def _typo(rng: Random, text: str) -> str:
@@ -318,16 +318,6 @@ def _swap_day_month(day: date) -> date:
         return day
 
 
-def _email_variant(rng: Random, address: str) -> str:
-    local, _, domain = address.partition("@")
-    choice = rng.randrange(4)
-    if choice == 0:
-        return address.upper()
-    if choice == 1:
-        return f"{local.title()}@{domain}"
-    if choice == 2:
-        return f"{local}@{domain.upper()}"
-    return f" {address}"
 
 
 class PeopleGenerator:
